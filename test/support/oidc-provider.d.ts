@@ -1,0 +1,87 @@
+// oidc-provider ships no type declarations; this covers only the part of its
+// API that the test harness uses (see node_modules/oidc-provider/lib).
+declare module 'oidc-provider' {
+  import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+
+  export interface Client {
+    clientId: string;
+  }
+
+  /** Model of a token issued by the client_credentials grant (models/client_credentials.js). */
+  export interface ClientCredentials {
+    clientId: string;
+    scope?: string;
+    readonly isExpired: boolean;
+    destroy(): Promise<void>;
+  }
+
+  export interface ResourceServerInfo {
+    scope: string;
+    accessTokenFormat?: 'opaque' | 'jwt';
+  }
+
+  export interface ClientMetadata {
+    client_id: string;
+    client_secret: string;
+    grant_types: string[];
+    response_types: string[];
+    redirect_uris: string[];
+    scope: string;
+    token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+  }
+
+  export interface Configuration {
+    clients?: ClientMetadata[];
+    scopes?: string[];
+    routes?: { token?: string };
+    clientBasedCORS?: (ctx: KoaContext, origin: string, client: Client) => boolean;
+    ttl?: {
+      ClientCredentials?: (ctx: KoaContext, token: ClientCredentials, client: Client) => number;
+    };
+    features?: {
+      clientCredentials?: { enabled: boolean };
+      devInteractions?: { enabled: boolean };
+      resourceIndicators?: {
+        enabled: boolean;
+        defaultResource?: (ctx: KoaContext, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;
+        getResourceServerInfo?: (ctx: KoaContext, resourceIndicator: string, client: Client) => Promise<ResourceServerInfo>;
+      };
+    };
+  }
+
+  /** `ctx.oidc`, only present on requests that matched a provider route. */
+  export interface OIDCContext {
+    /** The client that was looked up, set even if its authentication then failed. */
+    readonly client: Client | undefined;
+    /** The parsed request body, before any provider processing. */
+    readonly body: Record<string, string | string[]> | undefined;
+  }
+
+  export interface KoaContext {
+    readonly method: string;
+    readonly path: string;
+    readonly headers: IncomingHttpHeaders;
+    status: number;
+    body: unknown;
+    readonly oidc?: OIDCContext;
+  }
+
+  export type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
+
+  export class Provider {
+    constructor(issuer: string, configuration?: Configuration);
+    readonly issuer: string;
+    readonly ClientCredentials: {
+      find(value: string): Promise<ClientCredentials | undefined>;
+    };
+    use(middleware: Middleware): this;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
+  export const errors: {
+    /** 400 invalid_target: the requested resource is unknown. */
+    InvalidTarget: new () => Error;
+  };
+
+  export default Provider;
+}
