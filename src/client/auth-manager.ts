@@ -1,0 +1,151 @@
+import { ConfigurationError, InvalidTokenError } from '../errors.ts';
+import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
+import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
+import type { TokenSource } from '../lifecycle/token-source.ts';
+import { clientSecretBasic, clientSecretPost } from '../protocol/client-authentication.ts';
+import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
+import { resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
+
+/** Extra token request parameters (e.g. `resource`, RFC 8707); an array repeats the parameter. */
+export type AdditionalTokenParams = Readonly<Record<string, string | readonly string[]>>;
+
+/** Parameters that belong to the library: letting a caller set them would break the request or leak secrets. */
+const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
+
+/**
+ * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
+ * and hands it to `oAuthTokenProvider`; it also stands alone, for callers that only need tokens.
+ */
+export class ClientCredentialsAuthManager {
+  readonly #settings: Settings;
+  readonly #endpoint: EndpointTokenSource | undefined;
+  readonly #tokens: ReusingTokenSource;
+
+  constructor(configuration: ClientConfiguration) {
+    const settings = resolveSettings(configuration);
+    this.#settings = settings;
+    this.#endpoint = createEndpointSource(settings);
+    const { provider, emit } = settings;
+    const source: TokenSource = provider
+      ? { token: async () => this.#leaseFromProvider(await provider(this.token, this)) }
+      : { token: () => this.#fetchLease({}) };
+    this.#tokens = new ReusingTokenSource({
+      source,
+      sourceName: provider ? 'oAuthTokenProvider' : 'the token endpoint',
+      initial: settings.initialToken,
+      clockSkew: settings.clockSkew,
+      emit,
+      onNewToken: ({ token }) => {
+        const { accessToken: _secret, refreshToken: _alsoSecret, ...summary } = token;
+        emit({ type: 'token-updated', source: provider ? 'provider' : 'endpoint', token: summary });
+        this.#notifyTokenUpdate(token);
+      },
+    });
+  }
+
+  /** The token held now, valid or not (`undefined` before the first). Use {@link getToken} for one to send. */
+  get token(): OAuthToken | undefined {
+    return this.#tokens.current;
+  }
+
+  /**
+   * A token valid for at least the clock skew: the one held, or a new one from the provider or the endpoint.
+   * Concurrent callers share one request. Aborting `signal` ends only this caller's wait.
+   */
+  async getToken(options: { signal?: AbortSignal } = {}): Promise<OAuthToken> {
+    return (await this.#tokens.token(options.signal)).token;
+  }
+
+  /**
+   * Requests a new token from the token endpoint, bypassing the provider and the held token, which it does
+   * not replace: return it from `oAuthTokenProvider`, or pass it to `withConfiguration`, to use it.
+   * Concurrent calls with the same parameters share one request.
+   */
+  async fetchToken(additionalParams: AdditionalTokenParams = {}): Promise<OAuthToken> {
+    return (await this.#fetchLease(additionalParams)).token;
+  }
+
+  /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
+  isValid(token: unknown): token is OAuthToken {
+    try {
+      return !this.isExpired(leaseToken(token, Date.now(), this.#settings.defaultLifetime).token, this.#settings.clockSkew);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether `token` has expired, or will within `clockSkew` seconds (default: this client's, else 0). */
+  isExpired(token: Pick<OAuthToken, 'expiry'>, clockSkew = this.#settings.clockSkew ?? 0): boolean {
+    return isTokenExpired(token, clockSkew, Date.now());
+  }
+
+  /**
+   * Stops using `token` because the API refused it (HTTP 401), so the next {@link getToken} gets a new
+   * one. Has no effect unless `token` is the one held now; returns whether it had.
+   */
+  invalidateToken(token: OAuthToken): boolean {
+    return this.#tokens.invalidate(token);
+  }
+
+  #fetchLease(additionalParams: AdditionalTokenParams): Promise<TokenLease> {
+    if (!this.#endpoint) {
+      return Promise.reject(
+        new ConfigurationError(
+          'No way to get a new token: configure tokenUrl, oAuthClientId and oAuthClientSecret, or an oAuthTokenProvider.',
+        ),
+      );
+    }
+    return this.#endpoint.request(tokenParams(this.#settings.scopes, additionalParams));
+  }
+
+  #leaseFromProvider(returned: unknown): TokenLease {
+    try {
+      return leaseToken(returned, Date.now(), this.#settings.defaultLifetime);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new InvalidTokenError(`oAuthTokenProvider returned an unusable token: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The user's callback must never fail the API call nor, by rejecting, crash the process. */
+  #notifyTokenUpdate(token: OAuthToken): void {
+    const callback = this.#settings.onTokenUpdate;
+    if (!callback) return;
+    const report = (error: unknown) => this.#settings.emit({ type: 'callback-error', callback: 'oAuthOnTokenUpdate', error });
+    try {
+      Promise.resolve(callback(token)).catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  /** Keeps secrets out of `util.inspect` and console output; `#private` fields are never shown anyway. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ClientCredentialsAuthManager { clientId: ${JSON.stringify(this.#settings.clientId)}, tokenUrl: ${JSON.stringify(this.#settings.tokenUrl?.href)} }`;
+  }
+}
+
+function createEndpointSource(settings: Settings): EndpointTokenSource | undefined {
+  const { tokenUrl, clientId, clientSecret } = settings;
+  if (!tokenUrl || clientId === undefined || clientSecret === undefined) return undefined;
+  const authentication =
+    settings.authMethod === 'client_secret_post' ? clientSecretPost(clientId, clientSecret) : clientSecretBasic(clientId, clientSecret);
+  return new EndpointTokenSource({
+    endpoint: { url: tokenUrl, authentication, timeout: settings.timeout, fetch: settings.fetch },
+    retry: settings.retry,
+    defaultLifetime: settings.defaultLifetime,
+    emit: settings.emit,
+  });
+}
+
+/** The body parameters after `grant_type`: scope (only when there are scopes), then the caller's extras. */
+function tokenParams(scopes: readonly string[], additionalParams: AdditionalTokenParams): URLSearchParams {
+  const params = new URLSearchParams();
+  if (scopes.length > 0) params.set('scope', scopes.join(' '));
+  for (const [name, value] of Object.entries(additionalParams)) {
+    if (RESERVED_PARAMS.has(name)) throw new ConfigurationError(`The token request parameter "${name}" is set by the library and cannot be overridden.`);
+    params.delete(name);
+    for (const item of typeof value === 'string' ? [value] : value) params.append(name, item);
+  }
+  return params;
+}

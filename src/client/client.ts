@@ -1,0 +1,78 @@
+import { ConfigurationError } from '../errors.ts';
+import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
+import { ClientCredentialsAuthManager } from './auth-manager.ts';
+import { frozenConfiguration } from './frozen-configuration.ts';
+import { resolveSettings, tokenIdentity, type ClientConfiguration } from './configuration.ts';
+
+/**
+ * An API client authorized by the OAuth 2.0 Client Credentials Grant. Its configuration is immutable:
+ * {@link withConfiguration} makes a new client.
+ *
+ * @example
+ * const client = new Client({
+ *   baseUrl: 'https://api.example.com/v2',
+ *   tokenUrl: 'https://auth.example.com/oauth/token',
+ *   clientCredentialsAuthCredentials: { oAuthClientId: 'id', oAuthClientSecret: 'secret', oAuthScopes: ['read'] },
+ * });
+ * const response = await client.fetch('/things'); // GET https://api.example.com/v2/things with a Bearer token
+ */
+export class Client {
+  /** The configuration this client was built from, frozen. Its JSON and inspect forms hide the secret and token. */
+  readonly configuration: Readonly<ClientConfiguration>;
+  /** Gets, holds and renews this client's token. */
+  readonly clientCredentialsAuthManager: ClientCredentialsAuthManager;
+  readonly #fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+  constructor(configuration: ClientConfiguration) {
+    const settings = resolveSettings(configuration);
+    this.configuration = frozenConfiguration(configuration);
+    this.clientCredentialsAuthManager = new ClientCredentialsAuthManager(this.configuration);
+    const { baseUrl } = settings;
+    this.#fetch = baseUrl
+      ? createAuthorizedFetch({ baseUrl, tokens: this.clientCredentialsAuthManager, timeout: settings.timeout, fetch: settings.fetch })
+      : () => Promise.reject(new ConfigurationError('client.fetch needs baseUrl: the token is only ever sent to that origin.'));
+  }
+
+  /**
+   * `fetch` with the client's token. A string that is not an absolute URL is a path under `baseUrl`
+   * (`'/things'` with baseUrl `https://api.example.com/v2` is `https://api.example.com/v2/things`).
+   * Requests to `baseUrl`'s origin carry `Authorization: Bearer`; requests elsewhere carry no token.
+   * Resolves with the `Response` whatever its status; a 401 for a refused token is retried once with a
+   * new token. Rejects only when no token can be had (with the token error) or the request fails.
+   */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    return this.#fetch(input, init);
+  }
+
+  /**
+   * A new client with `changes` applied; `clientCredentialsAuthCredentials` is merged field by field.
+   * While the token endpoint, credentials and scopes stay the same and no `oAuthToken` is given, the new
+   * client starts from this client's current token instead of fetching another.
+   */
+  withConfiguration(changes: Partial<ClientConfiguration>): Client {
+    const current = this.configuration;
+    const merged: ClientConfiguration = {
+      ...current,
+      ...changes,
+      clientCredentialsAuthCredentials: { ...current.clientCredentialsAuthCredentials, ...changes.clientCredentialsAuthCredentials },
+    };
+    const heldToken = this.clientCredentialsAuthManager.token;
+    const keepsToken =
+      heldToken !== undefined &&
+      changes.clientCredentialsAuthCredentials?.oAuthToken === undefined &&
+      tokenIdentity(resolveSettings(merged)) === tokenIdentity(resolveSettings(current));
+    return new Client(
+      keepsToken ? { ...merged, clientCredentialsAuthCredentials: { ...merged.clientCredentialsAuthCredentials, oAuthToken: heldToken } } : merged,
+    );
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const { baseUrl, tokenUrl } = this.configuration;
+    const clientId = this.configuration.clientCredentialsAuthCredentials.oAuthClientId;
+    return `Client { baseUrl: ${JSON.stringify(baseUrl?.toString())}, tokenUrl: ${JSON.stringify(tokenUrl?.toString())}, clientId: ${JSON.stringify(clientId)} }`;
+  }
+
+  toJSON(): unknown {
+    return this.configuration;
+  }
+}

@@ -1,0 +1,35 @@
+import type { ClientConfiguration, ClientCredentialsAuthCredentials } from './configuration.ts';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const REDACTED = '[redacted]';
+
+/**
+ * A frozen copy of a configuration, so that neither the caller nor anyone holding the client can change
+ * it behind the client's back. Its `JSON.stringify` and `util.inspect` forms replace the client secret and
+ * the stored token with "[redacted]", so logging a configuration cannot leak them.
+ */
+export function frozenConfiguration(configuration: ClientConfiguration): Readonly<ClientConfiguration> {
+  const credentials = configuration.clientCredentialsAuthCredentials;
+  const frozenCredentials = withRedactedViews(
+    {
+      ...credentials,
+      ...(credentials.oAuthScopes && { oAuthScopes: Object.freeze([...credentials.oAuthScopes]) }),
+      ...(credentials.oAuthToken && { oAuthToken: Object.freeze({ ...credentials.oAuthToken }) }),
+    },
+    (view) => ({
+      ...view,
+      ...(view.oAuthClientSecret !== undefined && { oAuthClientSecret: REDACTED }),
+      ...(view.oAuthToken !== undefined && { oAuthToken: REDACTED }),
+    }),
+  );
+  return withRedactedViews({ ...configuration, clientCredentialsAuthCredentials: frozenCredentials }, (view) => ({ ...view }));
+}
+
+/** Freezes `target` after giving it `toJSON` and an inspect hook that both show `redact(target)` instead. */
+function withRedactedViews<T extends ClientConfiguration | ClientCredentialsAuthCredentials>(target: T, redact: (view: T) => object): T {
+  Object.defineProperties(target, {
+    toJSON: { value: () => redact(target) },
+    [INSPECT]: { value: (_depth: number, options: object, inspect: (value: unknown, options: object) => string) => inspect(redact(target), options) },
+  });
+  return Object.freeze(target);
+}

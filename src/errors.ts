@@ -1,0 +1,91 @@
+/**
+ * Every error this library throws is an {@link OAuthCcgError}. None of them ever carries a client
+ * secret or an access token in its message, properties or `cause`.
+ */
+export class OAuthCcgError extends Error {
+  override name = 'OAuthCcgError';
+}
+
+/** The configuration cannot work: a missing or unsafe URL, a malformed credential, a bad option. */
+export class ConfigurationError extends OAuthCcgError {
+  override name = 'ConfigurationError';
+}
+
+/**
+ * The authorization server answered with an RFC 6749 §5.2 error response
+ * (`{"error": "invalid_client", ...}`), whatever its HTTP status, including a 200 with an `error` member.
+ */
+export class OAuthProviderError extends OAuthCcgError {
+  override name = 'OAuthProviderError';
+  /** The §5.2 error code: `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, or an extension. */
+  readonly error: string;
+  readonly errorDescription: string | undefined;
+  readonly errorUri: string | undefined;
+  readonly statusCode: number;
+  readonly headers: Headers;
+
+  constructor(details: { error: string; errorDescription?: string; errorUri?: string; statusCode: number; headers: Headers }) {
+    const described = details.errorDescription ? `: ${details.errorDescription}` : '';
+    super(`The token endpoint refused the request with "${details.error}" (HTTP ${details.statusCode})${described}. ${adviceFor(details.error)}`);
+    this.error = details.error;
+    this.errorDescription = details.errorDescription;
+    this.errorUri = details.errorUri;
+    this.statusCode = details.statusCode;
+    this.headers = details.headers;
+  }
+}
+
+function adviceFor(error: string): string {
+  switch (error) {
+    case 'invalid_client':
+      return 'Check the client id, the client secret and tokenEndpointAuthMethod.';
+    case 'invalid_scope':
+      return 'Check oAuthScopes against the scopes the client is allowed.';
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+      return 'The client is not allowed the client_credentials grant on this server.';
+    default:
+      return 'See errorDescription and the server documentation.';
+  }
+}
+
+/**
+ * An HTTP exchange with the token endpoint failed without an RFC 6749 error: an unexpected status,
+ * a redirect, a body that is not a usable token response. Token values in `body` are redacted.
+ */
+export class ApiError extends OAuthCcgError {
+  override name = 'ApiError';
+  readonly statusCode: number;
+  readonly headers: Headers;
+  /** The response body as text, at most 4 KiB, with any token values replaced by `[redacted]`. */
+  readonly body: string;
+
+  constructor(message: string, details: { statusCode: number; headers: Headers; body: string }) {
+    super(message);
+    this.statusCode = details.statusCode;
+    this.headers = details.headers;
+    this.body = redactTokens(details.body).slice(0, 4096);
+  }
+}
+
+/** The request never got an HTTP response: connection refused or reset, DNS failure, TLS failure. */
+export class NetworkError extends OAuthCcgError {
+  override name = 'NetworkError';
+}
+
+/** The request got no complete response within the configured `timeout`. */
+export class TimeoutError extends NetworkError {
+  override name = 'TimeoutError';
+}
+
+/** A token handed to the library (configuration, token provider) is malformed, expired or of an unsupported type. */
+export class InvalidTokenError extends OAuthCcgError {
+  override name = 'InvalidTokenError';
+}
+
+const TOKEN_VALUE = /("?(?:access_token|refresh_token|id_token)"?\s*[:=]\s*"?)[^"&,}\s]*/gi;
+
+/** Replaces token values in a JSON or form-encoded body, so an error can keep the body for diagnosis. */
+export function redactTokens(body: string): string {
+  return body.replace(TOKEN_VALUE, '$1[redacted]');
+}

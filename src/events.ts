@@ -1,0 +1,46 @@
+import type { OAuthCcgError } from './errors.ts';
+
+/** What a new token looks like in events: everything but the token itself. */
+export interface TokenSummary {
+  readonly tokenType: string;
+  readonly expiresIn?: number;
+  /** Unix seconds. */
+  readonly expiry?: number;
+  readonly scope?: string;
+}
+
+/**
+ * Everything the library reports, through the `onEvent` option. Nothing is printed by default; route
+ * these to a logger or a metrics system. Events never contain a secret or a token.
+ */
+export type OAuthEvent =
+  /** An HTTP request to the token endpoint is about to be sent. `attempt` counts from 1. */
+  | { readonly type: 'token-request'; readonly url: string; readonly attempt: number }
+  /** A token request failed in a way that may pass; the next attempt follows after `delayMs`. */
+  | { readonly type: 'token-request-retry'; readonly attempt: number; readonly delayMs: number; readonly error: OAuthCcgError }
+  /** A new token is in use. `source` says where it came from. */
+  | { readonly type: 'token-updated'; readonly source: 'endpoint' | 'provider'; readonly token: TokenSummary }
+  /** The current token is near its expiry margin; a renewal runs in the background while it is still used. */
+  | { readonly type: 'renewal-started' }
+  /** A background renewal failed; the current token is still valid and is used while the renewal is retried. */
+  | { readonly type: 'renewal-failed'; readonly error: unknown; readonly retryInMs: number }
+  /** No valid token could be had: callers waiting for one get `error`. */
+  | { readonly type: 'token-failed'; readonly error: unknown }
+  /** The API refused the current token (HTTP 401); it is dropped and a new one is fetched. */
+  | { readonly type: 'token-rejected' }
+  /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
+  | { readonly type: 'callback-error'; readonly callback: 'oAuthOnTokenUpdate'; readonly error: unknown };
+
+export type OAuthEventListener = (event: OAuthEvent) => void;
+
+/** Wraps a listener so that a listener that throws can never break the operation that reported the event. */
+export function safeEmitter(listener: OAuthEventListener | undefined): OAuthEventListener {
+  if (!listener) return () => {};
+  return (event) => {
+    try {
+      listener(event);
+    } catch {
+      // A broken listener cannot be told through itself; dropping its error is the only safe choice.
+    }
+  };
+}

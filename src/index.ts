@@ -1,0 +1,22 @@
+/**
+ * oauth-ccg: the OAuth 2.0 Client Credentials Grant (RFC 6749 §4.4) for servers, jobs and SDKs.
+ *
+ * - {@link Client}: an API client whose `fetch` carries a token, fetched on first use and renewed ahead of expiry.
+ * - {@link ClientCredentialsAuthManager}: the token holder on its own, for callers that only need tokens.
+ * - Errors: every one is an {@link OAuthCcgError}; none ever contains a secret or a token.
+ */
+export { Client } from './client/client.ts';
+export { ClientCredentialsAuthManager, type AdditionalTokenParams } from './client/auth-manager.ts';
+export type { ClientConfiguration, ClientCredentialsAuthCredentials, OAuthTokenProvider } from './client/configuration.ts';
+export type { TokenEndpointAuthMethod } from './protocol/client-authentication.ts';
+export type { OAuthToken, OAuthTokenInput } from './token.ts';
+export type { OAuthEvent, OAuthEventListener, TokenSummary } from './events.ts';
+export {
+  ApiError,
+  ConfigurationError,
+  InvalidTokenError,
+  NetworkError,
+  OAuthCcgError,
+  OAuthProviderError,
+  TimeoutError,
+} from './errors.ts';

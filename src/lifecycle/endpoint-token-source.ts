@@ -1,0 +1,51 @@
+import type { OAuthEventListener } from '../events.ts';
+import { requestToken, type TokenEndpoint } from '../protocol/token-request.ts';
+import { leaseToken, type TokenLease } from '../token.ts';
+import { withRetries, type RetryPolicy } from './retry.ts';
+
+export interface EndpointTokenSourceOptions {
+  readonly endpoint: TokenEndpoint;
+  readonly retry: RetryPolicy;
+  /** Seconds a token without `expires_in` is taken to live. */
+  readonly defaultLifetime: number;
+  readonly emit: OAuthEventListener;
+}
+
+/**
+ * Gets tokens from the token endpoint, with retries, and de-duplicates concurrent identical requests:
+ * callers asking with the same parameters while a request is under way share its outcome, retries
+ * included. The key is the whole request body; the endpoint and the credentials are fixed per instance,
+ * so two different scope sets (or resources, or extra parameters) are always two requests.
+ */
+export class EndpointTokenSource {
+  readonly #options: EndpointTokenSourceOptions;
+  readonly #inFlight = new Map<string, Promise<TokenLease>>();
+
+  constructor(options: EndpointTokenSourceOptions) {
+    this.#options = options;
+  }
+
+  request(params: URLSearchParams): Promise<TokenLease> {
+    const key = params.toString();
+    let pending = this.#inFlight.get(key);
+    if (!pending) {
+      pending = this.#requestWithRetries(params).finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #requestWithRetries(params: URLSearchParams): Promise<TokenLease> {
+    const { endpoint, retry, defaultLifetime, emit } = this.#options;
+    const url = endpoint.url.href;
+    const { response, sentAt } = await withRetries(
+      (attempt) => {
+        emit({ type: 'token-request', url, attempt });
+        return requestToken(endpoint, params);
+      },
+      retry,
+      (notice) => emit({ type: 'token-request-retry', ...notice }),
+    );
+    return leaseToken({ ...response, tokenType: 'Bearer' }, sentAt, defaultLifetime);
+  }
+}

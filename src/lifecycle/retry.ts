@@ -1,0 +1,61 @@
+import { ApiError, NetworkError, OAuthProviderError } from '../errors.ts';
+
+/** How a token request is retried when it fails in a way that may pass. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included; 1 turns retries off. */
+  readonly attempts: number;
+  /** The backoff before attempt n+1 is drawn uniformly from [0, min(maxDelay, baseDelay · 2^(n-1))] ms ("full jitter"). */
+  readonly baseDelay: number;
+  readonly maxDelay: number;
+  /** A `Retry-After` longer than this (ms) ends the retries at once: waiting less than asked would only fail again. */
+  readonly maxRetryAfter: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelay: 250, maxDelay: 5_000, maxRetryAfter: 10_000 };
+
+export interface RetryNotice {
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: NetworkError | ApiError | OAuthProviderError;
+}
+
+/** Runs `operation` until it succeeds, fails permanently, or the attempts are used up; throws the last error. */
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  onRetry: (notice: RetryNotice) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      if (attempt >= policy.attempts || !isTransient(error)) throw error;
+      const delayMs = backoff(error, attempt, policy);
+      if (delayMs === undefined) throw error;
+      onRetry({ attempt, delayMs, error });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** Network failures, timeouts, 429 and 5xx may pass; any other answer (invalid_client, a bad body) will not. */
+export function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
+  if (error instanceof NetworkError) return true;
+  if (error instanceof ApiError || error instanceof OAuthProviderError) return error.statusCode === 429 || error.statusCode >= 500;
+  return false;
+}
+
+function backoff(error: NetworkError | ApiError | OAuthProviderError, attempt: number, policy: RetryPolicy): number | undefined {
+  const retryAfter = error instanceof NetworkError ? undefined : parseRetryAfter(error.headers.get('retry-after'), Date.now());
+  if (retryAfter !== undefined) return retryAfter <= policy.maxRetryAfter ? retryAfter : undefined;
+  return Math.random() * Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1));
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3) as milliseconds from `now`: delay-seconds or an HTTP-date; `undefined` if absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

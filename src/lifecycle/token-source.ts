@@ -1,0 +1,23 @@
+import type { TokenLease } from '../token.ts';
+
+/**
+ * Anything that can produce a token: the token endpoint, a user's token provider, later a shared store.
+ * Sources compose: a reusing source wraps a fetching source, a transport wraps a reusing source.
+ */
+export interface TokenSource {
+  token(): Promise<TokenLease>;
+}
+
+/**
+ * Waits for `promise` unless `signal` aborts first, in which case only this wait ends (with the signal's
+ * reason): the shared work behind the promise goes on for the other callers waiting on it.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,80 @@
+import { ApiError, OAuthProviderError } from '../errors.ts';
+import { isHeaderSafe } from '../token.ts';
+
+/** The fields of a successful RFC 6749 §5.1 token response that the library uses. */
+export interface TokenResponse {
+  readonly accessToken: string;
+  readonly expiresIn?: number;
+  readonly scope?: string;
+  readonly refreshToken?: string;
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+/**
+ * Reads a token endpoint's answer. Strict where RFC 6749 speaks, lenient where real servers differ
+ * harmlessly: `expires_in` as a numeric string, `token_type` in any case or missing, a form-encoded body
+ * (GitHub-style servers), unknown fields. Returns the token fields or throws {@link OAuthProviderError}
+ * (an RFC 6749 §5.2 error, even inside a 200) or {@link ApiError} (anything else unusable).
+ */
+export function parseTokenResponse(response: RawResponse): TokenResponse {
+  const fields = parseBody(response);
+  if (fields && typeof fields.error === 'string') {
+    throw new OAuthProviderError({
+      error: fields.error.slice(0, 100),
+      errorDescription: optionalString(fields.error_description)?.slice(0, 500),
+      errorUri: optionalString(fields.error_uri),
+      statusCode: response.status,
+      headers: response.headers,
+    });
+  }
+  const fail = (problem: string) => new ApiError(problem, { statusCode: response.status, headers: response.headers, body: response.body });
+  if (response.status < 200 || response.status > 299) {
+    throw fail(`The token endpoint answered HTTP ${response.status} without an OAuth error response.`);
+  }
+  if (!fields) throw fail('The token endpoint answered HTTP 200 with a body that is not a JSON object; is tokenUrl the token endpoint?');
+
+  const accessToken = fields.access_token;
+  if (typeof accessToken !== 'string' || accessToken === '') throw fail('The token response has no access_token.');
+  if (!isHeaderSafe(accessToken)) throw fail('The access_token contains characters that cannot be sent in an HTTP header.');
+
+  const tokenType = fields.token_type ?? 'Bearer';
+  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+    throw fail(`The token endpoint issued a "${String(tokenType).slice(0, 40)}" token; only Bearer tokens are supported.`);
+  }
+
+  const expiresIn = parseExpiresIn(fields.expires_in);
+  if (expiresIn === null) throw fail('The token response has an expires_in that is not a positive number of seconds.');
+
+  return {
+    accessToken,
+    ...(expiresIn !== undefined && { expiresIn }),
+    ...(typeof fields.scope === 'string' && { scope: fields.scope }),
+    ...(typeof fields.refresh_token === 'string' && { refreshToken: fields.refresh_token }),
+  };
+}
+
+function parseBody({ headers, body }: RawResponse): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    const type = headers.get('content-type') ?? '';
+    return type.includes('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body)) : undefined;
+  }
+}
+
+/** `undefined` when absent, `null` when present but unusable (zero, negative, not a number). */
+function parseExpiresIn(value: unknown): number | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

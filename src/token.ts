@@ -1,0 +1,106 @@
+import { InvalidTokenError } from './errors.ts';
+
+/**
+ * An OAuth 2.0 access token as the library hands it out. It is plain JSON (numbers, never bigints),
+ * so `JSON.stringify(token)` can be stored as it is and read back as an {@link OAuthTokenInput}.
+ */
+export interface OAuthToken {
+  readonly accessToken: string;
+  /** Always `"Bearer"`: other token types are refused until sender-constrained tokens are supported. */
+  readonly tokenType: string;
+  /** The lifetime in seconds the authorization server announced (`expires_in`), if it announced one. */
+  readonly expiresIn?: number;
+  /** When the token expires, in unix seconds. Tokens handed out by the library always have one. */
+  readonly expiry?: number;
+  /** The scope the server granted, space-delimited, if it said. */
+  readonly scope?: string;
+  readonly refreshToken?: string;
+}
+
+/**
+ * A token as the library accepts it (in `oAuthToken`, from `oAuthTokenProvider`): the SDKs built on the
+ * seeds write `expiresIn` and `expiry` as bigints, stores write them as strings; all are read as numbers.
+ *
+ * `expiry` is unix seconds. A value of 10^11 or more cannot be seconds (that is the year 5138) and is read
+ * as unix milliseconds, so `expiry: BigInt(Date.now())` means "now", not the far future.
+ */
+export interface OAuthTokenInput {
+  accessToken: string;
+  /** Defaults to `"Bearer"`; compared case-insensitively. */
+  tokenType?: string;
+  expiresIn?: number | bigint | string;
+  expiry?: number | bigint | string;
+  scope?: string;
+  refreshToken?: string;
+}
+
+/** A token together with the two instants, in epoch milliseconds, that its lifecycle is computed from. */
+export interface TokenLease {
+  readonly token: OAuthToken;
+  /** When the token was asked for (the request was sent) or handed to the library. */
+  readonly obtainedAt: number;
+  /** When the token stops being valid. */
+  readonly expiresAt: number;
+}
+
+const MILLISECONDS_FROM = 1e11;
+
+/**
+ * Whether a token can be sent in an `Authorization` header. RFC 6750's b64token is narrower, but any
+ * visible ASCII is safe there, while a space or a line break would corrupt or inject headers.
+ */
+export function isHeaderSafe(value: string): boolean {
+  return /^[\x21-\x7e]+$/.test(value);
+}
+
+/**
+ * Validates a token and computes when it expires: from `expiry` if given, else `expiresIn` seconds after
+ * `obtainedAt`, else `defaultLifetime` seconds after it. Throws {@link InvalidTokenError} naming what is
+ * wrong (never the token itself).
+ */
+export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: number): TokenLease {
+  if (typeof input !== 'object' || input === null) throw new InvalidTokenError('A token must be an object with an accessToken.');
+  const raw = input as Record<string, unknown>;
+  const { accessToken, tokenType = 'Bearer', scope, refreshToken } = raw;
+  if (typeof accessToken !== 'string' || !isHeaderSafe(accessToken)) {
+    throw new InvalidTokenError('The token has no accessToken, or it contains characters that cannot be sent in an HTTP header.');
+  }
+  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+    throw new InvalidTokenError(`The token type "${String(tokenType).slice(0, 40)}" is not supported; only Bearer tokens are.`);
+  }
+  const expiresIn = optionalNumber(raw.expiresIn, 'expiresIn');
+  const expiry = optionalNumber(raw.expiry, 'expiry');
+  const expiresAt =
+    expiry !== undefined
+      ? expiry >= MILLISECONDS_FROM ? expiry : expiry * 1000
+      : obtainedAt + (expiresIn ?? defaultLifetime) * 1000;
+  const token: OAuthToken = {
+    accessToken,
+    tokenType: 'Bearer',
+    ...(expiresIn !== undefined && { expiresIn }),
+    expiry: Math.floor(expiresAt / 1000),
+    ...(typeof scope === 'string' && { scope }),
+    ...(typeof refreshToken === 'string' && { refreshToken }),
+  };
+  return { token, obtainedAt, expiresAt };
+}
+
+function optionalNumber(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number)) {
+    throw new InvalidTokenError(`The token's ${name} is not a finite number.`);
+  }
+  return number;
+}
+
+/**
+ * Whether `token` has expired, or will within `clockSkew` seconds, at `now` (epoch milliseconds).
+ * A token without `expiry` cannot be judged and counts as not expired.
+ */
+export function isTokenExpired(token: Pick<OAuthTokenInput, 'expiry'>, clockSkew: number, now: number): boolean {
+  if (token.expiry === undefined) return false;
+  const expiry = Number(token.expiry);
+  const expiresAt = expiry >= MILLISECONDS_FROM ? expiry : expiry * 1000;
+  return now >= expiresAt - clockSkew * 1000;
+}
