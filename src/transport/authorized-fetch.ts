@@ -36,9 +36,11 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): (input: 
     const spare = replayable ? request.clone() : undefined;
     const token = await tokens.getToken({ signal: request.signal });
     const response = await send(authorize(request, token));
-    if (!spare || !isTokenRejection(response)) return response;
+    if (!isTokenRejection(response)) return response;
 
+    // Dropped even when this request cannot be replayed, so that the next call does not fail the same way.
     tokens.invalidateToken(token);
+    if (!spare) return response;
     const renewed = await tokens.getToken({ signal: request.signal });
     if (renewed.accessToken === token.accessToken) return response;
     await response.body?.cancel();
