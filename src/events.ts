@@ -20,6 +20,8 @@ export type OAuthEvent =
   | { readonly type: 'token-request-retry'; readonly attempt: number; readonly delayMs: number; readonly error: OAuthCcgError }
   /** A new token is in use. `source` says where it came from. */
   | { readonly type: 'token-updated'; readonly source: 'endpoint' | 'provider'; readonly token: TokenSummary }
+  /** A caller found no usable token and waits for a token request. In steady state, with renewal ahead of expiry, this never happens. */
+  | { readonly type: 'token-wait' }
   /** The current token is near its expiry margin; a renewal runs in the background while it is still used. */
   | { readonly type: 'renewal-started' }
   /** A background renewal failed; the current token is still valid and is used while the renewal is retried. */

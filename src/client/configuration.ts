@@ -32,7 +32,7 @@ export interface ClientCredentialsAuthCredentials {
   readonly oAuthOnTokenUpdate?: (token: OAuthToken) => void | Promise<void>;
   /**
    * Seconds before expiry at which a token stops being used. Without it the margin is 10% of the token's
-   * lifetime, at most 10 s. A skew over half a token's lifetime is capped at half for that token.
+   * lifetime, at least 1 s and at most 10 s. A skew over half a token's lifetime is capped at half for that token.
    */
   readonly oAuthClockSkew?: number | bigint;
 }

@@ -8,8 +8,12 @@ export interface RenewalSchedule {
   readonly renewAt: number;
 }
 
-/** With no `oAuthClockSkew`, a token stops being used 10% of its lifetime, and at most 10 s, before it expires. */
-const DEFAULT_MARGIN = { share: 0.1, max: 10_000 };
+/**
+ * With no `oAuthClockSkew`, a token stops being used 10% of its lifetime before it expires, at least 1 s
+ * and at most 10 s. The floor is there because servers count expiry in whole seconds from a truncated
+ * issue time, so a "3-second" token can die after 2.1 s.
+ */
+const DEFAULT_MARGIN = { share: 0.1, min: 1_000, max: 10_000 };
 /** Renewal starts when a third of the usable window is left, at most 5 minutes ahead, minus up to a quarter for jitter. */
 const RENEWAL_LEAD = { share: 1 / 3, max: 300_000, jitter: 0.25 };
 
@@ -22,7 +26,7 @@ export function scheduleRenewal(lease: TokenLease, clockSkewSeconds: number | un
   const lifetime = Math.max(0, lease.expiresAt - lease.obtainedAt);
   const margin =
     clockSkewSeconds === undefined
-      ? Math.min(DEFAULT_MARGIN.max, lifetime * DEFAULT_MARGIN.share)
+      ? Math.min(Math.max(DEFAULT_MARGIN.min, Math.min(DEFAULT_MARGIN.max, lifetime * DEFAULT_MARGIN.share)), lifetime / 2)
       : Math.min(clockSkewSeconds * 1000, lifetime / 2);
   const usableUntil = lease.expiresAt - margin;
   const window = Math.max(0, usableUntil - lease.obtainedAt);

@@ -63,6 +63,7 @@ export class ReusingTokenSource implements TokenSource {
       }
       return Promise.resolve(held.lease);
     }
+    this.#options.emit({ type: 'token-wait' });
     return abortable(this.#renew(), signal);
   }
 
