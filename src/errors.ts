@@ -64,7 +64,7 @@ export class ApiError extends OAuthCcgError {
     super(message);
     this.statusCode = details.statusCode;
     this.headers = details.headers;
-    this.body = redactTokens(details.body).slice(0, 4096);
+    this.body = redactSecrets(details.body).slice(0, 4096);
   }
 }
 
@@ -83,9 +83,14 @@ export class InvalidTokenError extends OAuthCcgError {
   override name = 'InvalidTokenError';
 }
 
-const TOKEN_VALUE = /("?(?:access_token|refresh_token|id_token)"?\s*[:=]\s*"?)[^"&,}\s]*/gi;
+const SECRET_FIELD = /("?(?:access_token|refresh_token|id_token|client_secret|client_assertion)"?\s*[:=]\s*"?)[^"&,}\s]*/gi;
+const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
 
-/** Replaces token values in a JSON or form-encoded body, so an error can keep the body for diagnosis. */
-export function redactTokens(body: string): string {
-  return body.replace(TOKEN_VALUE, '$1[redacted]');
+/**
+ * Replaces token and secret values in a JSON or form-encoded body, so an error can keep the body for
+ * diagnosis. Covers what a server could echo back from the request, too: a `client_secret` field or an
+ * `Authorization` value.
+ */
+export function redactSecrets(body: string): string {
+  return body.replace(SECRET_FIELD, '$1[redacted]').replace(CREDENTIALS, '$1 [redacted]');
 }
