@@ -83,7 +83,10 @@ export class InvalidTokenError extends OAuthCcgError {
   override name = 'InvalidTokenError';
 }
 
-const SECRET_FIELD = /("?(?:access_token|refresh_token|id_token|client_secret|client_assertion)"?\s*[:=]\s*"?)[^"&,}\s]*/gi;
+const SECRET_NAMES = 'access_token|refresh_token|id_token|client_secret|client_assertion';
+/** A whole JSON string value, escapes included: a token may contain `,`, `}` or `&`. */
+const SECRET_JSON_VALUE = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*`, 'gi');
+const SECRET_FORM_VALUE = new RegExp(`((?:^|[&\\s])(?:${SECRET_NAMES})=)[^&\\s]*`, 'gi');
 const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
 
 /**
@@ -92,5 +95,5 @@ const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
  * `Authorization` value.
  */
 export function redactSecrets(body: string): string {
-  return body.replace(SECRET_FIELD, '$1[redacted]').replace(CREDENTIALS, '$1 [redacted]');
+  return body.replace(SECRET_JSON_VALUE, '$1[redacted]').replace(SECRET_FORM_VALUE, '$1[redacted]').replace(CREDENTIALS, '$1 [redacted]');
 }

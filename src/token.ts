@@ -44,6 +44,7 @@ export interface TokenLease {
 }
 
 const MILLISECONDS_FROM = 1e11;
+const LATEST_EXPIRY = (MILLISECONDS_FROM - 1) * 1000;
 
 /**
  * Whether a token can be sent in an `Authorization` header. RFC 6750's b64token is narrower, but any
@@ -66,14 +67,16 @@ export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: 
     throw new InvalidTokenError('The token has no accessToken, or it contains characters that cannot be sent in an HTTP header.');
   }
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw new InvalidTokenError(`The token type "${String(tokenType).slice(0, 40)}" is not supported; only Bearer tokens are.`);
+    throw new InvalidTokenError(`The token type ${describeValue(tokenType)} is not supported; only Bearer tokens are.`);
   }
   const expiresIn = optionalNumber(raw.expiresIn, 'expiresIn');
   const expiry = optionalNumber(raw.expiry, 'expiry');
-  const expiresAt =
+  const announcedExpiry =
     expiry !== undefined
       ? expiry >= MILLISECONDS_FROM ? expiry : expiry * 1000
       : obtainedAt + (expiresIn ?? defaultLifetime) * 1000;
+  // An absurd lifetime is cut to the year 5138, so that `expiry` stays finite and reads back as seconds.
+  const expiresAt = Math.min(announcedExpiry, LATEST_EXPIRY);
   const token: OAuthToken = {
     accessToken,
     tokenType: 'Bearer',
@@ -83,6 +86,14 @@ export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: 
     ...(typeof refreshToken === 'string' && { refreshToken }),
   };
   return { token, obtainedAt, expiresAt };
+}
+
+/**
+ * A value from outside, named for an error message without trusting it: `String()` of an object from
+ * JSON can throw (`{"toString": []}`), and a long string is cut short.
+ */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : `a value of type ${value === null ? 'null' : typeof value}`;
 }
 
 function optionalNumber(value: unknown, name: string): number | undefined {

@@ -72,8 +72,8 @@ describe('first call and reuse', () => {
   });
 
   test('oAuthClockSkew decides when a token stops being used', async () => {
-    // A 300 s token with a 299.5 s skew would be unusable almost at once; the skew is capped at half the lifetime.
-    const skewed = clientFor(server.clients.basic, { oAuthClockSkew: 299.5 });
+    // A 300 s token with a 290 s skew would be unusable after 10 s; for use, the skew is capped at half the lifetime.
+    const skewed = clientFor(server.clients.basic, { oAuthClockSkew: 290 });
     await skewed.fetch('/whoami');
     await skewed.fetch('/whoami');
     assert.equal(server.tokenRequests.length, 1);

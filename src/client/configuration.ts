@@ -135,6 +135,8 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
 function optionalText(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') throw new ConfigurationError(`${name} must be a non-empty string.`);
+  // A lone surrogate would be sent as U+FFFD: silently other credentials than the ones given.
+  if (/\p{Cs}/u.test(value)) throw new ConfigurationError(`${name} is not well-formed Unicode.`);
   return value;
 }
 

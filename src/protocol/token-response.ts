@@ -1,5 +1,5 @@
 import { ApiError, OAuthProviderError } from '../errors.ts';
-import { isHeaderSafe } from '../token.ts';
+import { describeValue, isHeaderSafe } from '../token.ts';
 
 /** The fields of a successful RFC 6749 §5.1 token response that the library uses. */
 export interface TokenResponse {
@@ -44,7 +44,7 @@ export function parseTokenResponse(response: RawResponse): TokenResponse {
 
   const tokenType = fields.token_type ?? 'Bearer';
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw fail(`The token endpoint issued a "${String(tokenType).slice(0, 40)}" token; only Bearer tokens are supported.`);
+    throw fail(`The token endpoint issued a token of type ${describeValue(tokenType)}; only Bearer tokens are supported.`);
   }
 
   const expiresIn = parseExpiresIn(fields.expires_in);
