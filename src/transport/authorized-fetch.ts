@@ -32,8 +32,8 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): (input: 
     const request = new Request(target, init);
     if (new URL(request.url).origin !== baseUrl.origin) return send(request);
 
-    const replayable = isReplayable(input, init);
-    const spare = replayable ? request.clone() : undefined;
+    // Authorizing copies the request, so a bodiless one stays intact for a replay; only a body needs a clone.
+    const spare = request.body === null ? request : isReplayable(input, init) ? request.clone() : undefined;
     const token = await tokens.getToken({ signal: request.signal });
     const response = await send(authorize(request, token));
     if (!isTokenRejection(response)) return response;
