@@ -271,6 +271,17 @@ describe('401 from the API', () => {
     assert.equal(await response.text(), 'payload');
   });
 
+  test('a Request object is authorized, and its body replayed after a 401', async () => {
+    const client = clientFor(server.clients.basic);
+    await client.fetch('/whoami');
+    await server.revokeAllTokens();
+    const request = new Request(`${server.apiUrl}/echo`, { method: 'POST', body: 'from a Request', headers: { 'content-type': 'text/plain' } });
+    const response = await client.fetch(request);
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), 'from a Request');
+    assert.deepEqual(server.apiRequests.map((call) => call.outcome), ['ok', 'invalid_token', 'ok']);
+  });
+
   test('a one-shot stream body is not replayed, but the next call gets a new token', async () => {
     const client = clientFor(server.clients.basic);
     await client.fetch('/whoami');
@@ -325,7 +336,11 @@ describe('the token goes only to the baseUrl origin', () => {
     try {
       const client = clientFor(server.clients.basic);
       assert.equal((await client.fetch(`${elsewhere.url}/collect`)).status, 200);
-      assert.deepEqual(elsewhere.requests, [{ method: 'GET', path: '/collect', authorization: undefined }]);
+      assert.equal((await client.fetch(new Request(`${elsewhere.url}/collect`, { method: 'DELETE' }))).status, 200);
+      assert.deepEqual(elsewhere.requests, [
+        { method: 'GET', path: '/collect', authorization: undefined },
+        { method: 'DELETE', path: '/collect', authorization: undefined },
+      ]);
       assert.equal(server.tokenRequests.length, 0);
     } finally {
       await elsewhere.close();

@@ -15,54 +15,69 @@ export interface AuthorizedFetchOptions {
   readonly fetch: typeof fetch;
 }
 
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** One way of sending the same request again, each time with the headers it is given. */
+type Send = (authorization: string | undefined) => Promise<Response>;
+
 /**
  * A `fetch` that authorizes requests to the API: it adds `Authorization: Bearer` for the base URL's
  * origin (never for another), and when the API refuses the token (401 `invalid_token`, or 401 naming no
  * error) it gets a new token and replays the request once, if the body can be sent again.
  * It resolves with the response whatever its status, and rejects only when no token can be had or the
- * request itself fails, exactly like `fetch`.
+ * request itself fails, exactly like `fetch`. Every request carries the timeout.
  */
-export function createAuthorizedFetch(options: AuthorizedFetchOptions): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFunction {
   const { baseUrl, tokens, timeout } = options;
   const prefix = baseUrl.href.replace(/\/+$/, '');
 
-  return async (input, init) => {
-    const target = typeof input === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(input) ? `${prefix}/${input.replace(/^\/+/, '')}` : input;
-    // A Request built once normalises every form of input and init; a clone is kept only if it may be replayed.
-    const request = new Request(target, init);
-    if (new URL(request.url).origin !== baseUrl.origin) return send(request);
+  /** The caller's signal, if any, plus the timeout: a fresh timer per attempt. */
+  const deadline = (signal: AbortSignal | null | undefined) =>
+    signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
 
-    // Authorizing copies the request, so a bodiless one stays intact for a replay; only a body needs a clone.
-    const spare = request.body === null ? request : isReplayable(input, init) ? request.clone() : undefined;
-    const token = await tokens.getToken({ signal: request.signal });
-    const response = await send(authorize(request, token));
+  async function authorized(send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
+    const token = await tokens.getToken({ signal });
+    const response = await send(`Bearer ${token.accessToken}`);
     if (!isTokenRejection(response)) return response;
 
     // Dropped even when this request cannot be replayed, so that the next call does not fail the same way.
     tokens.invalidateToken(token);
-    if (!spare) return response;
-    const renewed = await tokens.getToken({ signal: request.signal });
+    if (!replayable) return response;
+    const renewed = await tokens.getToken({ signal });
     if (renewed.accessToken === token.accessToken) return response;
     await response.body?.cancel();
-    return send(authorize(spare, renewed));
-  };
-
-  function send(request: Request): Promise<Response> {
-    return options.fetch(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeout)]) });
+    return send(`Bearer ${renewed.accessToken}`);
   }
-}
 
-function authorize(request: Request, token: OAuthToken): Request {
-  const authorized = new Request(request);
-  authorized.headers.set('authorization', `Bearer ${token.accessToken}`);
-  return authorized;
-}
+  /** The common case, kept free of Request objects: a string or URL, and an init whose body can be re-sent unless it is a stream. */
+  function fetchUrl(input: string | URL, init: RequestInit = {}): Promise<Response> {
+    const relative = typeof input === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(input);
+    // A relative path is appended to the base URL's own text, so its origin cannot differ.
+    const url = relative ? `${prefix}/${input.replace(/^\/+/, '')}` : input;
+    const send: Send = (authorization) => {
+      const headers = new Headers(init.headers);
+      if (authorization) headers.set('authorization', authorization);
+      return options.fetch(url, { ...init, headers, signal: deadline(init.signal) });
+    };
+    if (!relative && new URL(url).origin !== baseUrl.origin) return send(undefined);
+    return authorized(send, !(init.body instanceof ReadableStream), init.signal ?? undefined);
+  }
 
-/**
- * A body given as a stream can be read once only, so such a request is never replayed; every other body
- * (string, bytes, Blob, form data, search params, or a Request's own body) is kept by cloning.
- */
-function isReplayable(input: string | URL | Request, init: RequestInit | undefined): boolean {
-  const body = init?.body ?? (input instanceof Request ? undefined : null);
-  return !(body instanceof ReadableStream);
+  /** A Request input: its body is kept by cloning, so it can be replayed. */
+  function fetchRequest(input: Request, init: RequestInit | undefined): Promise<Response> {
+    const request = new Request(input, init);
+    const send = (original: Request): Send => (authorization) => {
+      const copy = new Request(original, { signal: deadline(original.signal) });
+      if (authorization) copy.headers.set('authorization', authorization);
+      return options.fetch(copy);
+    };
+    if (new URL(request.url).origin !== baseUrl.origin) return send(request)(undefined);
+    const streamed = init?.body instanceof ReadableStream;
+    // Sending consumes a body; the first attempt gets a clone so the original stays whole for a replay.
+    const first = send(request.body === null || streamed ? request : request.clone());
+    let attempts = 0;
+    return authorized((authorization) => (attempts++ === 0 ? first : send(request))(authorization), !streamed, request.signal);
+  }
+
+  return (input, init) => (input instanceof Request ? fetchRequest(input, init) : fetchUrl(input, init));
 }
