@@ -1,0 +1,54 @@
+// Reading token responses: strict where RFC 6749 speaks, lenient where real servers differ harmlessly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, OAuthProviderError } from 'oauth-ccg';
+import { parseTokenResponse } from '../src/protocol/token-response.ts';
+import { leaseToken } from '../src/token.ts';
+
+const json = (body: unknown, status = 200) => ({ status, headers: new Headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+
+test('token_type in any case, or missing, is Bearer; unknown fields are ignored', () => {
+  for (const token_type of ['bearer', 'BEARER', 'Bearer', undefined]) {
+    assert.deepEqual(parseTokenResponse(json({ access_token: 'a', token_type, expires_in: 60, ext: { x: 1 } })), { accessToken: 'a', expiresIn: 60 });
+  }
+});
+
+test('expires_in as a numeric string is a number (Azure AD v1, PayPal)', () => {
+  assert.equal(parseTokenResponse(json({ access_token: 'a', token_type: 'Bearer', expires_in: '3599' })).expiresIn, 3599);
+});
+
+test('a form-encoded body is read (GitHub-style servers)', () => {
+  const response = { status: 200, headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded' }), body: 'access_token=a&token_type=bearer&scope=read' };
+  assert.deepEqual(parseTokenResponse(response), { accessToken: 'a', scope: 'read' });
+});
+
+test('a token without expires_in gets the default lifetime, never "forever"', () => {
+  const lease = leaseToken({ accessToken: 'a' }, 1_000_000, 300);
+  assert.equal(lease.expiresAt, 1_000_000 + 300_000);
+  assert.equal(lease.token.expiry, Math.floor((1_000_000 + 300_000) / 1000));
+  assert.equal(lease.token.expiresIn, undefined, 'expiresIn stays what the server said: nothing');
+});
+
+test('an RFC 6749 §5.2 error is an OAuthProviderError with every field', () => {
+  const error = (() => {
+    try {
+      parseTokenResponse(json({ error: 'invalid_scope', error_description: 'no such scope', error_uri: 'https://docs.example/e' }, 400));
+    } catch (caught) {
+      return caught;
+    }
+  })();
+  assert.ok(error instanceof OAuthProviderError);
+  assert.deepEqual([error.error, error.errorDescription, error.errorUri, error.statusCode], ['invalid_scope', 'no such scope', 'https://docs.example/e', 400]);
+  assert.match(error.message, /invalid_scope.*no such scope.*oAuthScopes/);
+});
+
+test('an expiry in milliseconds (the SDK docs\' BigInt(Date.now())) is read as milliseconds', () => {
+  const now = Date.now();
+  assert.equal(leaseToken({ accessToken: 'a', expiry: BigInt(now) }, now, 300).expiresAt, now);
+  assert.equal(leaseToken({ accessToken: 'a', expiry: String(Math.floor(now / 1000) + 60) }, now, 300).token.expiry, Math.floor(now / 1000) + 60);
+});
+
+test('a response that is not a token is an ApiError naming the problem', () => {
+  assert.throws(() => parseTokenResponse(json({ token_type: 'Bearer' })), (error: unknown) => error instanceof ApiError && /no access_token/.test(error.message));
+  assert.throws(() => parseTokenResponse(json([1, 2])), (error: unknown) => error instanceof ApiError && /not a JSON object/.test(error.message));
+});
