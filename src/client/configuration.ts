@@ -45,7 +45,11 @@ export interface ClientConfiguration {
   readonly tokenUrl?: string | URL;
   /** Default `client_secret_basic`. */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
-  /** Milliseconds for each HTTP request, token requests and API requests alike, body included. Default 30 000. */
+  /**
+   * Milliseconds each HTTP request may take. Default 30 000. A token request must complete, body
+   * included; an API request must deliver its response headers (its body is then yours to read, bounded
+   * by your own `signal` and, on Node, undici's body timeout).
+   */
   readonly timeout?: number;
   /** Attempts per token request on network errors, timeouts, 429 and 5xx; 1 turns retries off. Default 3. */
   readonly tokenRequestAttempts?: number;
