@@ -1,0 +1,41 @@
+import type { Contender } from './contender.ts';
+
+/** Every library under test (a module in this folder each), in the order they take turns. */
+const MODULES = ['oauth-ccg', 'fetch-floor', 'fetch-timeout-floor', 'paypal', 'badgateway', 'openid-client', 'simple-oauth2', 'axios-oauth-client'];
+
+export interface Unavailable {
+  module: string;
+  reason: string;
+}
+
+const modules = new WeakMap<Contender, string>();
+
+/** The module that defines a contender, so that a child process can load the same one. */
+export function moduleOf(contender: Contender): string {
+  const module = modules.get(contender);
+  if (module === undefined) throw new Error(`${contender.name} was not loaded by loadContender`);
+  return module;
+}
+
+export async function loadContender(module: string): Promise<Contender> {
+  const { contender } = (await import(new URL(`./${module}.ts`, import.meta.url).href)) as { contender: Contender };
+  modules.set(contender, module);
+  return contender;
+}
+
+/**
+ * Imports each contender on its own, so that one that cannot load (oauth-ccg while src/ is being
+ * written, say) is reported as not available instead of stopping the run.
+ */
+export async function loadContenders(): Promise<{ contenders: Contender[]; unavailable: Unavailable[] }> {
+  const contenders: Contender[] = [];
+  const unavailable: Unavailable[] = [];
+  for (const module of MODULES) {
+    try {
+      contenders.push(await loadContender(module));
+    } catch (error) {
+      unavailable.push({ module, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+    }
+  }
+  return { contenders, unavailable };
+}

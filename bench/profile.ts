@@ -1,0 +1,53 @@
+/** How much work each scenario does: the full run, or `--quick` (under two minutes). */
+export interface Profile {
+  name: 'full' | 'quick';
+  coldBurstCalls: number;
+  /** Length of one continuous rollover window. */
+  rolloverSeconds: number;
+  /** Windows per library, the libraries taking turns; the figures pool them. */
+  rolloverPasses: number;
+  rolloverConcurrency: number;
+  stormCalls: number;
+  transientCallsAfterRecovery: number;
+  /** Calls per library for the rate, made in `overheadRounds` rounds, the libraries taking turns. */
+  overheadRateCalls: number;
+  overheadRounds: number;
+  /** Calls per library over which heap growth is measured, each library in a process of its own. */
+  overheadHeapCalls: number;
+  /** Calls before the heap is first read: enough for sockets, JIT and the like to reach their steady state. */
+  overheadHeapWarmupCalls: number;
+  overheadWarmupCalls: number;
+  overheadConcurrency: number;
+}
+
+const FULL: Profile = {
+  name: 'full',
+  coldBurstCalls: 1000,
+  rolloverSeconds: 10,
+  rolloverPasses: 2,
+  rolloverConcurrency: 20,
+  stormCalls: 100,
+  transientCallsAfterRecovery: 100,
+  overheadRateCalls: 100_000,
+  overheadRounds: 50,
+  overheadHeapCalls: 200_000,
+  overheadHeapWarmupCalls: 5_000,
+  overheadWarmupCalls: 2_000,
+  overheadConcurrency: 20,
+};
+
+const QUICK: Profile = {
+  ...FULL,
+  name: 'quick',
+  rolloverSeconds: 4,
+  rolloverPasses: 1,
+  overheadRateCalls: 16_000,
+  overheadRounds: 16,
+  overheadHeapCalls: 20_000,
+  overheadWarmupCalls: 500,
+  overheadHeapWarmupCalls: 3_000,
+};
+
+export function profileFromArgs(args: readonly string[]): Profile {
+  return args.includes('--quick') ? QUICK : FULL;
+}

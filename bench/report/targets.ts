@@ -1,0 +1,82 @@
+import type { Profile } from '../profile.ts';
+import type { Cell, Row, ScenarioResult } from '../scenarios/scenario.ts';
+import { formatCell } from './format.ts';
+
+export interface TargetCheck {
+  scenario: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+interface Target {
+  scenario: string;
+  target: string;
+  check(subject: Row, floor: Row | undefined, profile: Profile): { measured: string; met: boolean };
+}
+
+const num = (cell: Cell | undefined): number => (typeof cell === 'number' ? cell : NaN);
+
+/** The figures oauth-ccg aims at (issue 4): benchmark figures, not timed tests. */
+const TARGETS: Target[] = [
+  {
+    scenario: 'cold-burst',
+    target: '1 token request, every call succeeds',
+    check: ({ cells }, _floor, profile) => ({
+      measured: `${formatCell(cells.tokenRequests, 'count')} token request(s), ${formatCell(cells.succeeded, 'count')} of ${formatCell(profile.coldBurstCalls, 'count')} succeeded`,
+      met: cells.tokenRequests === 1 && cells.succeeded === profile.coldBurstCalls,
+    }),
+  },
+  {
+    scenario: 'rollover',
+    target: '0 calls wait on a token request',
+    check: ({ cells }) => ({ measured: `${formatCell(cells.waited, 'count')} waited`, met: cells.waited === 0 }),
+  },
+  {
+    scenario: 'rollover',
+    target: "p99 within 10% of the fetch floor's p99",
+    check: ({ cells }, floor) => {
+      const ratio = num(cells.p99) / num(floor?.cells.p99);
+      return {
+        measured: `${formatCell(cells.p99, 'ms')} vs ${formatCell(floor?.cells.p99, 'ms')} (×${ratio.toFixed(2)})`,
+        met: ratio <= 1.1,
+      };
+    },
+  },
+  {
+    scenario: 'storm',
+    target: '1 token request, every call succeeds',
+    check: ({ cells }, _floor, profile) => ({
+      measured: `${formatCell(cells.tokenRequests, 'count')} token request(s), ${formatCell(cells.succeeded, 'count')} of ${profile.stormCalls} succeeded`,
+      met: cells.tokenRequests === 1 && cells.succeeded === profile.stormCalls,
+    }),
+  },
+  {
+    scenario: 'transient',
+    target: '0 calls fail after the recovery',
+    check: ({ cells }) => ({ measured: `${formatCell(cells.failedAfter, 'count')} failed`, met: cells.failedAfter === 0 }),
+  },
+  {
+    scenario: 'overhead',
+    target: "at least 0.97 of the fetch floor's calls per second",
+    check: ({ cells }) => ({ measured: formatCell(cells.floorRatio, 'ratio'), met: num(cells.floorRatio) >= 0.97 }),
+  },
+  {
+    scenario: 'overhead',
+    target: 'heap growth under 1 MB',
+    check: ({ cells }, _floor, profile) => ({
+      measured: `${formatCell(cells.heapGrowth, 'bytes')} over ${formatCell(profile.overheadHeapCalls, 'count')} calls`,
+      met: num(cells.heapGrowth) < 1024 * 1024,
+    }),
+  },
+];
+
+export function checkTargets(results: readonly ScenarioResult[], profile: Profile): TargetCheck[] {
+  return TARGETS.flatMap((target) => {
+    const result = results.find((r) => r.id === target.scenario);
+    const subject = result?.rows.find((row) => row.contender.role === 'subject');
+    if (!result || !subject) return [];
+    const floor = result.rows.find((row) => row.contender.role === 'floor');
+    return [{ scenario: result.title, target: target.target, ...target.check(subject, floor, profile) }];
+  });
+}

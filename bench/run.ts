@@ -1,0 +1,57 @@
+/**
+ * `npm run bench` (or `npm run bench -- --quick`): drives every library through the same scenarios
+ * against local servers, then writes BENCHMARKS.md and bench/chart.svg.
+ */
+import { writeFile } from 'node:fs/promises';
+import { loadContenders } from './contenders/index.ts';
+import { profileFromArgs } from './profile.ts';
+import { renderChart } from './report/chart.ts';
+import { describeMachine, outputPath } from './report/environment.ts';
+import { renderMarkdown } from './report/markdown.ts';
+import { checkTargets } from './report/targets.ts';
+import { coldBurst } from './scenarios/cold-burst.ts';
+import { overhead } from './scenarios/overhead.ts';
+import { rollover } from './scenarios/rollover.ts';
+import { CLIENT_SECRET, type Context, type ScenarioResult } from './scenarios/scenario.ts';
+import { storm } from './scenarios/storm.ts';
+import { transient } from './scenarios/transient.ts';
+import { startServers } from './servers/control.ts';
+
+const CHART = 'bench/chart.svg';
+const SCENARIOS = [coldBurst, rollover, storm, transient, overhead];
+
+const started = Date.now();
+const log = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+const profile = profileFromArgs(process.argv.slice(2));
+const { contenders, unavailable } = await loadContenders();
+for (const { module, reason } of unavailable) log(`not available: ${module} (${reason})`);
+
+const servers = await startServers(CLIENT_SECRET);
+const ctx: Context = { servers, profile, contenders, log };
+const results: ScenarioResult[] = [];
+try {
+  for (const scenario of SCENARIOS) {
+    const result = await scenario.run(ctx);
+    log(`${result.title} done`);
+    results.push(result);
+  }
+} finally {
+  servers.stop();
+}
+
+const machine = describeMachine();
+const markdown = renderMarkdown({
+  profile,
+  date: new Date(),
+  minutes: (Date.now() - started) / 60_000,
+  machine,
+  contenders,
+  unavailable,
+  results,
+  targets: checkTargets(results, profile),
+  chart: CHART,
+});
+const details = `${profile.name} run · Node ${machine.node} · ${machine.cpu} × ${machine.cores} · details in BENCHMARKS.md`;
+await writeFile(outputPath('BENCHMARKS.md'), markdown);
+await writeFile(outputPath(CHART), await renderChart(results, details));
+log('wrote BENCHMARKS.md and bench/chart.svg');

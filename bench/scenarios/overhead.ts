@@ -1,0 +1,125 @@
+import type { Contender, Instance } from '../contenders/contender.ts';
+import { measureHeapGrowth } from '../heap/measure.ts';
+import { describeError, repeatCalls } from './calls.ts';
+import { missingCapabilities, newEnv, withTimeout, wordsRow, type Cell, type Context, type Figure, type Scenario } from './scenario.ts';
+import { median } from './stats.ts';
+
+const FIGURES: Figure[] = [
+  { key: 'rate', label: 'Calls per second', format: 'rate', better: 'higher' },
+  { key: 'floorRatio', label: 'Ratio to the fetch floor', format: 'ratio', comparable: false },
+  { key: 'heapGrowth', label: 'Heap growth', format: 'bytes', comparable: false },
+];
+
+const PHASE_TIMEOUT_MS = 180_000;
+
+/** What one library did in the scenario, filled in phase by phase. */
+interface Tally {
+  contender: Contender;
+  cells: Record<string, Cell>;
+  notes: string[];
+  /** Why the library could not finish the scenario; its cells then say so. */
+  failure?: string;
+  failedCalls: number;
+  firstFailedCall?: string;
+}
+
+interface Rated {
+  tally: Tally;
+  instance: Instance;
+  /** Calls per second in each round, in round order. */
+  rates: number[];
+}
+
+/** Calls per second over `count` calls; failed calls are tallied when a tally is given. */
+async function callRate(instance: Instance, count: number, concurrency: number, tally?: Tally): Promise<number> {
+  const { elapsedMs, failed, firstFailure } = await repeatCalls(instance, 'overhead', count, concurrency);
+  if (tally) {
+    tally.failedCalls += failed;
+    tally.firstFailedCall ??= firstFailure;
+  }
+  return (count / elapsedMs) * 1000;
+}
+
+/**
+ * 5: calls with a cached token, as fast as each library goes. Rates come from rounds in which the
+ * libraries take turns (A, B, C, then B, C, A, ...) so that drift in the machine's speed, and the
+ * advantage of going first or last, fall on all alike. Heap growth is measured apart, each library in
+ * a process of its own, because memory one library frees late (idle sockets closing, timers) would
+ * otherwise be credited to another. Without a token cache there is no cached token to measure a
+ * rate with; such a library takes part in the heap measurement only.
+ */
+export const overhead: Scenario = {
+  async run(ctx: Context) {
+    const { overheadRateCalls, overheadRounds, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
+    const perRound = Math.ceil(overheadRateCalls / overheadRounds);
+    await ctx.servers.control.configure({ tokenLatencyMs: 0, tokenLifetimeSeconds: 3600, apiLatencyMs: 0, recordCalls: false });
+    const tallies = ctx.contenders.map((contender): Tally => ({ contender, cells: {}, notes: missingCapabilities(contender, ['reusesToken']), failedCalls: 0 }));
+    const fail = (tally: Tally, error: unknown) => void (tally.failure ??= `failed: ${describeError(error)}`);
+
+    // Rates.
+    let rated: Rated[] = [];
+    for (const tally of tallies) {
+      if (!tally.contender.capabilities.reusesToken) {
+        tally.cells.rate = tally.cells.floorRatio = 'no token cache';
+        continue;
+      }
+      try {
+        const instance = await tally.contender.create(newEnv(ctx.servers, tally.contender, 'overhead'));
+        // Warm-up: the first token, connection pools and JIT, none of which is per-call overhead.
+        await withTimeout(callRate(instance, overheadWarmupCalls, concurrency), PHASE_TIMEOUT_MS);
+        rated.push({ tally, instance, rates: [] });
+      } catch (error) {
+        fail(tally, error);
+      }
+    }
+    for (let round = 0; round < overheadRounds; round++) {
+      ctx.log(`  rates: round ${round + 1} of ${overheadRounds}`);
+      const start = round % rated.length;
+      for (const entry of [...rated.slice(start), ...rated.slice(0, start)]) {
+        try {
+          entry.rates.push(await withTimeout(callRate(entry.instance, perRound, concurrency, entry.tally), PHASE_TIMEOUT_MS));
+        } catch (error) {
+          fail(entry.tally, error);
+        }
+      }
+      rated = rated.filter((entry) => entry.tally.failure === undefined);
+    }
+    await Promise.all(rated.map((entry) => entry.instance.close?.()));
+    // Medians over rounds, so that load from elsewhere on the machine, which comes in bursts, moves them little.
+    const floor = rated.find((entry) => entry.tally.contender.role === 'floor');
+    for (const { tally, rates } of rated) {
+      tally.cells.rate = median(rates);
+      tally.cells.floorRatio = floor ? median(rates.map((rate, round) => rate / floor.rates[round]!)) : NaN;
+    }
+
+    // Heap growth.
+    for (const tally of tallies.filter((t) => t.failure === undefined)) {
+      ctx.log(`  heap: ${tally.contender.name}`);
+      const options = { warmupCalls: overheadHeapWarmupCalls, calls: overheadHeapCalls, concurrency, timeoutMs: PHASE_TIMEOUT_MS };
+      const probe = await measureHeapGrowth(ctx.servers, tally.contender, options).catch((error: unknown) => ({ error: describeError(error) }));
+      if ('error' in probe) {
+        fail(tally, new Error(`heap probe: ${probe.error}`));
+        continue;
+      }
+      tally.cells.heapGrowth = probe.heapGrowth;
+      tally.failedCalls += probe.failed;
+      tally.firstFailedCall ??= probe.firstFailure;
+    }
+
+    return {
+      id: 'overhead',
+      title: 'Overhead',
+      description: [
+        `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
+        `*Calls per second*: ${(perRound * overheadRounds).toLocaleString('en')} calls per library in ${overheadRounds} rounds of ${perRound.toLocaleString('en')}, the libraries taking turns round by round and each round starting with the next library; the figure is the median of the library's per-round rates.`,
+        "*Ratio to the fetch floor*: the median over rounds of the library's rate divided by the floor's rate in the same round (1.00 = no overhead). Medians keep load from elsewhere on the machine, which comes in bursts, from deciding the figures.",
+        `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
+      ].join(' '),
+      figures: FIGURES,
+      rows: tallies.map((tally) => {
+        const notes = tally.failedCalls > 0 ? [...tally.notes, `${tally.failedCalls} calls failed, the first with "${tally.firstFailedCall}"`] : tally.notes;
+        return tally.failure === undefined ? { contender: tally.contender, cells: tally.cells, notes } : wordsRow(tally.contender, FIGURES, tally.failure, notes);
+      }),
+    };
+  },
+};
