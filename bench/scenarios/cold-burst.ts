@@ -1,5 +1,5 @@
 import { burst, succeeded } from './calls.ts';
-import { eachContender, scenarioNotes, type Figure, type Scenario } from './scenario.ts';
+import { eachContender, scenarioNotes, unlessFixedToken, type Figure, type Scenario } from './scenario.ts';
 
 const TOKEN_LATENCY_MS = 100;
 
@@ -16,7 +16,7 @@ export const coldBurst: Scenario = {
     const rows = await eachContender(ctx, {
       scenarioId: 'cold',
       figures: FIGURES,
-      inapplicable: (contender) => (contender.capabilities.fetchesTokens ? undefined : 'n/a: fixed token'),
+      inapplicable: unlessFixedToken,
       timeoutMs: 60_000,
       async measure(instance, env, contender) {
         const results = await burst(instance, calls, 'cold-');

@@ -74,6 +74,11 @@ const MISSING: Record<Noted, string> = {
 };
 
 /** Words for the capabilities, among those that matter to a scenario, that a library lacks. */
+/** For scenarios about fetching tokens: a contender with a fixed token has nothing to show in them. */
+export function unlessFixedToken(contender: Contender): string | undefined {
+  return contender.capabilities.fetchesTokens ? undefined : 'n/a: fixed token';
+}
+
 export function missingCapabilities(contender: Contender, relevant: readonly Noted[]): string[] {
   return relevant.filter((capability) => !contender.capabilities[capability]).map((capability) => MISSING[capability]);
 }

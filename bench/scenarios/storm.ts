@@ -1,5 +1,5 @@
 import { burst, succeeded } from './calls.ts';
-import { eachContender, scenarioNotes, type Figure, type Scenario } from './scenario.ts';
+import { eachContender, scenarioNotes, unlessFixedToken, type Figure, type Scenario } from './scenario.ts';
 
 const TOKEN_LATENCY_MS = 100;
 
@@ -17,7 +17,7 @@ export const storm: Scenario = {
     const rows = await eachContender(ctx, {
       scenarioId: 'storm',
       figures: FIGURES,
-      inapplicable: (contender) => (contender.capabilities.fetchesTokens ? undefined : 'n/a: fixed token'),
+      inapplicable: unlessFixedToken,
       timeoutMs: 60_000,
       async measure(instance, env, contender) {
         const warmup = await instance.call('storm-warmup');

@@ -1,5 +1,5 @@
 import { pool, succeeded, timedCall, type TimedCall } from './calls.ts';
-import { eachContender, scenarioNotes, type Figure, type Scenario } from './scenario.ts';
+import { eachContender, scenarioNotes, unlessFixedToken, type Figure, type Scenario } from './scenario.ts';
 
 const TOKEN_LATENCY_MS = 50;
 const CONCURRENCY = 10;
@@ -19,7 +19,7 @@ export const transient: Scenario = {
     const rows = await eachContender(ctx, {
       scenarioId: 'transient',
       figures: FIGURES,
-      inapplicable: (contender) => (contender.capabilities.fetchesTokens ? undefined : 'n/a: fixed token'),
+      inapplicable: unlessFixedToken,
       timeoutMs: 60_000,
       async measure(instance, env, contender) {
         await control.failNextTokenRequests(1, 503);
