@@ -94,6 +94,6 @@ const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
  * diagnosis. Covers what a server could echo back from the request, too: a `client_secret` field or an
  * `Authorization` value.
  */
-export function redactSecrets(body: string): string {
+function redactSecrets(body: string): string {
   return body.replace(SECRET_JSON_VALUE, '$1[redacted]').replace(SECRET_FORM_VALUE, '$1[redacted]').replace(CREDENTIALS, '$1 [redacted]');
 }

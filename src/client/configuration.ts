@@ -64,7 +64,7 @@ export interface ClientConfiguration {
   readonly clientCredentialsAuthCredentials: ClientCredentialsAuthCredentials;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   timeout: 30_000,
   tokenRequestAttempts: DEFAULT_RETRY_POLICY.attempts,
   defaultTokenLifetime: 300,
@@ -178,7 +178,7 @@ function optionalUrl(value: string | URL | undefined, name: string, allowInsecur
 }
 
 /** `hostname` as URL writes it: IPv6 in brackets, IPv4 normalised to dotted decimal. */
-export function isLoopback(hostname: string): boolean {
+function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 

@@ -39,7 +39,7 @@ export async function withRetries<T>(
 }
 
 /** Network failures, timeouts, 429 and 5xx may pass; any other answer (invalid_client, a bad body) will not. */
-export function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
+function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
   if (error instanceof NetworkError) return true;
   if (error instanceof ApiError || error instanceof OAuthProviderError) return error.statusCode === 429 || error.statusCode >= 500;
   return false;
