@@ -1,5 +1,6 @@
 import { isTokenRejection } from '../protocol/bearer-challenge.ts';
 import type { OAuthToken } from '../token.ts';
+import { responseDeadline } from './response-deadline.ts';
 
 /** What the transport needs from a token holder: golang/oauth2's TokenSource, plus a way to report a refused token. */
 export interface TokenProvider {
@@ -25,27 +26,14 @@ type Send = (authorization: string | undefined) => Promise<Response>;
  * origin (never for another), and when the API refuses the token (401 `invalid_token`, or 401 naming no
  * error) it gets a new token and replays the request once, if the body can be sent again.
  * It resolves with the response whatever its status, and rejects only when no token can be had or the
- * request itself fails, exactly like `fetch`. Every request times out if its response headers do not arrive in time.
+ * request itself fails, exactly like `fetch`. Every request times out if its response headers do not arrive in time
+ * (see {@link responseDeadline}).
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFunction {
   const { baseUrl, tokens, timeout } = options;
   const prefix = baseUrl.href.replace(/\/+$/, '');
 
-  /**
-   * Sends with a timeout on the response headers. The timer is cleared as soon as they arrive, so none
-   * outlives its request; the body is then the caller's to read, bounded by the caller's own signal.
-   * (Any signal costs undici a noticeable share of a loopback call: the benchmark's "fetch + timeout"
-   * floor shows it. It is the price of a request that can actually be aborted.)
-   */
-  async function withDeadline(signal: AbortSignal | null | undefined, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException(`No response within ${timeout} ms (the timeout option).`, 'TimeoutError')), timeout);
-    try {
-      return await send(signal ? AbortSignal.any([signal, controller.signal]) : controller.signal);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const withDeadline = responseDeadline(timeout);
 
   async function authorized(send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
     const token = await tokens.getToken({ signal });
@@ -69,7 +57,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
     const send: Send = (authorization) => {
       const headers = new Headers(init.headers);
       if (authorization) headers.set('authorization', authorization);
-      return withDeadline(init.signal, (signal) => options.fetch(url, { ...init, headers, signal }));
+      return withDeadline(init, (deadline) => options.fetch(url, { ...init, headers, ...(deadline as RequestInit) }));
     };
     if (!relative && new URL(url).origin !== baseUrl.origin) return send(undefined);
     return authorized(send, !(init.body instanceof ReadableStream), init.signal ?? undefined);
@@ -81,7 +69,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
     const send = (original: Request): Send => (authorization) => {
       const copy = new Request(original);
       if (authorization) copy.headers.set('authorization', authorization);
-      return withDeadline(original.signal, (signal) => options.fetch(copy, { signal }));
+      return withDeadline(original, (deadline) => options.fetch(copy, deadline as RequestInit));
     };
     if (new URL(request.url).origin !== baseUrl.origin) return send(request)(undefined);
     const streamed = init?.body instanceof ReadableStream;
