@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Client,
+  ClientCredentialsAuthManager,
   ConfigurationError,
   InvalidTokenError,
   NetworkError,
@@ -69,6 +70,23 @@ describe('first call and reuse', () => {
     assert.equal(issuedTokens(), 2);
     assert.notEqual(client.clientCredentialsAuthManager.token!.accessToken, firstToken.accessToken);
     assert.ok(server.apiRequests.every((request) => request.outcome === 'ok'));
+  });
+
+  test('readyToken gives the held token only while it may be sent, and never waits', async () => {
+    const manager = clientFor(server.clients.shortLived).clientCredentialsAuthManager;
+    assert.equal(manager.readyToken(), undefined, 'nothing is held before the first token');
+    assert.equal(server.tokenRequests.length, 0, 'readyToken never fetches in the foreground');
+    const token = await manager.getToken();
+    assert.deepEqual(manager.readyToken(), token);
+    await sleep(server.shortTokenTtlSeconds * 1000);
+    assert.equal(manager.readyToken(), undefined, 'an expired token is not ready');
+    assert.equal(manager.token?.accessToken, token.accessToken, 'though it is still held');
+
+    const stored = new ClientCredentialsAuthManager({
+      tokenUrl: server.tokenUrl,
+      clientCredentialsAuthCredentials: { oAuthClientId: server.clients.basic.id, oAuthClientSecret: server.clients.basic.secret, oAuthToken: { accessToken: 'stored', expiresIn: 60 } },
+    });
+    assert.equal(stored.readyToken()?.accessToken, 'stored');
   });
 
   test('oAuthClockSkew decides when a token stops being used', async () => {

@@ -57,6 +57,14 @@ export class ClientCredentialsAuthManager {
   }
 
   /**
+   * The token {@link getToken} would return at once, for code that cannot wait: the held token while it
+   * is usable (starting a background renewal when one is due, as `getToken` does), else `undefined`.
+   */
+  readyToken(): OAuthToken | undefined {
+    return this.#tokens.ready()?.token;
+  }
+
+  /**
    * Requests a new token from the token endpoint, bypassing the provider and the held token, which it does
    * not replace: return it from `oAuthTokenProvider`, or pass it to `withConfiguration`, to use it.
    * Concurrent calls with the same parameters share one request.

@@ -52,8 +52,11 @@ export class ReusingTokenSource implements TokenSource {
     return this.#held?.lease.token;
   }
 
-  /** A token that may be sent now. Aborting `signal` ends this caller's wait only. */
-  token(signal?: AbortSignal): Promise<TokenLease> {
+  /**
+   * The token held, if it may be sent now, without waiting; past `renewAt` this also starts the one
+   * background renewal.
+   */
+  ready(): TokenLease | undefined {
     const held = this.#held;
     const now = Date.now();
     if (held && now < held.usableUntil) {
@@ -61,8 +64,15 @@ export class ReusingTokenSource implements TokenSource {
         this.#options.emit({ type: 'renewal-started' });
         void this.#renew();
       }
-      return Promise.resolve(held.lease);
+      return held.lease;
     }
+    return undefined;
+  }
+
+  /** A token that may be sent now. Aborting `signal` ends this caller's wait only. */
+  token(signal?: AbortSignal): Promise<TokenLease> {
+    const ready = this.ready();
+    if (ready) return Promise.resolve(ready);
     this.#options.emit({ type: 'token-wait' });
     return abortable(this.#renew(), signal);
   }
