@@ -41,11 +41,11 @@ const QUICK: Profile = {
   name: 'quick',
   rolloverSeconds: 4,
   rolloverPasses: 1,
-  overheadRateCalls: 16_000,
-  overheadRounds: 16,
-  overheadHeapCalls: 20_000,
+  overheadRateCalls: 12_000,
+  overheadRounds: 12,
+  overheadHeapCalls: 10_000,
   overheadWarmupCalls: 500,
-  overheadHeapWarmupCalls: 3_000,
+  overheadHeapWarmupCalls: 2_000,
 };
 
 export function profileFromArgs(args: readonly string[]): Profile {

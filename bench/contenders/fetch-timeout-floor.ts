@@ -4,16 +4,17 @@ import { bearerGet, type Contender } from './contender.ts';
 const TIMEOUT_MS = 10_000;
 
 /**
- * The floor with a timeout: the fixed-header fetch, aborted if no response arrives within 10 s, the way
- * oauth-ccg bounds every API request. It shows what a per-request timeout costs on its own: undici's
- * handling of any `signal` is a large share of a loopback call.
+ * The floor with a web-standard timeout: the fixed-header fetch, aborted through an AbortSignal if no
+ * response arrives within 10 s. It shows what following a signal costs undici on every call, which is why
+ * oauth-ccg times its API requests with undici's own headers timeout where the fetch allows it, and uses a
+ * signal only on other runtimes.
  */
 export const contender: Contender = {
   name: 'fetch + timeout (fixed token)',
   role: 'floor',
   packages: [],
   usage:
-    "The fixed-token floor with a 10 s timeout per request (`AbortController` and `setTimeout`, cleared when the response arrives), as oauth-ccg's `timeout` does: the cost of a timeout alone, with no token logic.",
+    "The fixed-token floor with a 10 s timeout per request (`AbortController` and `setTimeout`, cleared when the response arrives), the web-standard way: the cost of a signal-based timeout alone, with no token logic. oauth-ccg uses undici's own headers timeout on Node instead, and this way only on other runtimes.",
   capabilities: { fetchesTokens: false, reusesToken: true, retriesOn401: false, retriesTokenRequest: false },
   async create(env) {
     const token = await env.issueFixedToken();
