@@ -446,6 +446,7 @@ describe('configuration', () => {
       [{ tokenUrl: undefined }, /tokenUrl is required/],
       [{ baseUrl: 'http://api.example.com' }, /baseUrl .*plain http/],
       [{ timeout: 0 }, /timeout/],
+      [{ timeout: 2 ** 31 }, /timeout must be at most/],
       [{ tokenRequestAttempts: 0 }, /tokenRequestAttempts/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthScopes: ['read write'] } }, /invalid scope/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthClockSkew: -1 } }, /oAuthClockSkew/],

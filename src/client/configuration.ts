@@ -120,7 +120,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     baseUrl: optionalUrl(configuration.baseUrl, 'baseUrl', allowInsecureHttp),
     tokenUrl,
     authMethod,
-    timeout: positive(configuration.timeout ?? DEFAULTS.timeout, 'timeout'),
+    timeout: timerDelay(configuration.timeout ?? DEFAULTS.timeout, 'timeout'),
     retry: { ...DEFAULT_RETRY_POLICY, attempts },
     defaultLifetime,
     // Called unbound: some runtimes throw "Illegal invocation" when fetch runs with another `this`.
@@ -152,6 +152,15 @@ function optionalFunction<T>(value: T | undefined, name: string): T | undefined 
 function positive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number.`);
   return value;
+}
+
+/** Timers fire at once, not never, past 2³¹ − 1 ms (24.8 days): a longer timeout would time out every request. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+function timerDelay(value: unknown, name: string): number {
+  const delay = positive(value, name);
+  if (delay > MAX_TIMER_DELAY) throw new ConfigurationError(`${name} must be at most ${MAX_TIMER_DELAY} ms (24.8 days).`);
+  return delay;
 }
 
 /**
