@@ -80,7 +80,8 @@ export function responseDeadline(timeout: number): ResponseDeadline {
       if (alsoDispatcher) dispatcherHonoured ??= false;
       return response;
     } catch (error) {
-      throw translate(error);
+      // Without our dispatcher, a headers timeout is the caller's own dispatcher's, not ours to rename.
+      throw alsoDispatcher ? translate(error) : error;
     } finally {
       clearTimeout(timer);
     }
