@@ -9,7 +9,7 @@ export interface Profile {
   rolloverConcurrency: number;
   stormCalls: number;
   transientCallsAfterRecovery: number;
-  /** Calls per library for the rate, made in `overheadRounds` rounds, the libraries taking turns. */
+  /** Calls per library for the rate, made in `overheadRounds` rounds, the libraries taking turns between measurements of the floor. */
   overheadRateCalls: number;
   overheadRounds: number;
   /** Calls per library over which heap growth is measured, each library in a process of its own. */
@@ -28,7 +28,7 @@ const FULL: Profile = {
   rolloverConcurrency: 20,
   stormCalls: 100,
   transientCallsAfterRecovery: 100,
-  overheadRateCalls: 100_000,
+  overheadRateCalls: 50_000,
   overheadRounds: 50,
   overheadHeapCalls: 200_000,
   overheadHeapWarmupCalls: 5_000,
@@ -41,7 +41,7 @@ const QUICK: Profile = {
   name: 'quick',
   rolloverSeconds: 4,
   rolloverPasses: 1,
-  overheadRateCalls: 12_000,
+  overheadRateCalls: 6_000,
   overheadRounds: 12,
   overheadHeapCalls: 10_000,
   overheadWarmupCalls: 500,

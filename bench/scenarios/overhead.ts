@@ -28,8 +28,10 @@ interface Tally {
 interface Rated {
   tally: Tally;
   instance: Instance;
-  /** Calls per second in each round, in round order. */
+  /** Calls per second, one figure per measurement. */
   rates: number[];
+  /** The rate divided by the floor's, measured just before and just after it: one figure per round. */
+  ratios: number[];
 }
 
 /** Calls per second over `count` calls; failed calls are tallied when a tally is given. */
@@ -69,29 +71,44 @@ export const overhead: Scenario = {
         const instance = await tally.contender.create(newEnv(ctx.servers, tally.contender, 'overhead'));
         // Warm-up: the first token, connection pools and JIT, none of which is per-call overhead.
         await withTimeout(callRate(instance, overheadWarmupCalls, concurrency), PHASE_TIMEOUT_MS);
-        rated.push({ tally, instance, rates: [] });
+        rated.push({ tally, instance, rates: [], ratios: [] });
       } catch (error) {
         fail(tally, error);
       }
     }
+    // Each library is measured between two measurements of the floor, and its ratio taken against their
+    // mean: load from elsewhere on the machine comes and goes within seconds, and would otherwise fall on
+    // one side of a ratio and not the other.
+    const floor = rated.find((entry) => entry.tally.contender.role === 'floor');
+    const measure = async (entry: Rated): Promise<number | undefined> => {
+      try {
+        const rate = await withTimeout(callRate(entry.instance, perRound, concurrency, entry.tally), PHASE_TIMEOUT_MS);
+        entry.rates.push(rate);
+        return rate;
+      } catch (error) {
+        fail(entry.tally, error);
+        return undefined;
+      }
+    };
+    const measureFloor = async () => (floor && floor.tally.failure === undefined ? measure(floor) : undefined);
     for (let round = 0; round < overheadRounds; round++) {
       ctx.log(`  rates: round ${round + 1} of ${overheadRounds}`);
-      const start = round % rated.length;
-      for (const entry of [...rated.slice(start), ...rated.slice(0, start)]) {
-        try {
-          entry.rates.push(await withTimeout(callRate(entry.instance, perRound, concurrency, entry.tally), PHASE_TIMEOUT_MS));
-        } catch (error) {
-          fail(entry.tally, error);
-        }
+      const others = rated.filter((entry) => entry !== floor && entry.tally.failure === undefined);
+      const start = others.length > 0 ? round % others.length : 0;
+      let before = await measureFloor();
+      for (const entry of [...others.slice(start), ...others.slice(0, start)]) {
+        const rate = await measure(entry);
+        const after = await measureFloor();
+        if (rate !== undefined && before !== undefined && after !== undefined) entry.ratios.push(rate / ((before + after) / 2));
+        before = after;
       }
-      rated = rated.filter((entry) => entry.tally.failure === undefined);
     }
+    rated = rated.filter((entry) => entry.tally.failure === undefined);
     await Promise.all(rated.map((entry) => entry.instance.close?.()));
-    // Medians over rounds, so that load from elsewhere on the machine, which comes in bursts, moves them little.
-    const floor = rated.find((entry) => entry.tally.contender.role === 'floor');
-    for (const { tally, rates } of rated) {
+    // Medians, so that the bursts of load that a bracket does not cancel move the figures little.
+    for (const { tally, rates, ratios } of rated) {
       tally.cells.rate = median(rates);
-      tally.cells.floorRatio = floor ? median(rates.map((rate, round) => rate / floor.rates[round]!)) : NaN;
+      tally.cells.floorRatio = tally === floor?.tally ? 1 : ratios.length > 0 ? median(ratios) : NaN;
     }
 
     // Heap growth.
@@ -113,8 +130,8 @@ export const overhead: Scenario = {
       title: 'Overhead',
       description: [
         `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
-        `*Calls per second*: ${(perRound * overheadRounds).toLocaleString('en')} calls per library in ${overheadRounds} rounds of ${perRound.toLocaleString('en')}, the libraries taking turns round by round and each round starting with the next library; the figure is the median of the library's per-round rates.`,
-        "*Ratio to the fetch floor*: the median over rounds of the library's rate divided by the floor's rate in the same round (1.00 = no overhead). Medians keep load from elsewhere on the machine, which comes in bursts, from deciding the figures.",
+        `*Calls per second*: ${perRound.toLocaleString('en')} calls per measurement, each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
+        "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median over rounds (1.00 = no overhead).",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
       ].join(' '),
       figures: FIGURES,
