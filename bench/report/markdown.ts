@@ -4,7 +4,9 @@ import type { Profile } from '../profile.ts';
 import type { Figure, Row, ScenarioResult } from '../scenarios/scenario.ts';
 import { packageVersion, type Machine } from './environment.ts';
 import { formatCell, formatRatio, ratio } from './format.ts';
-import type { TargetCheck } from './targets.ts';
+import type { TargetCheck, Verdict } from './targets.ts';
+
+const VERDICT: Record<Verdict, string> = { yes: 'yes', no: '**no**', unsettled: '**not settled**: the interval spans the target' };
 
 export interface Report {
   profile: Profile;
@@ -78,7 +80,7 @@ export function renderMarkdown(report: Report): string {
     '## oauth-ccg against its targets',
     subjectMissing
       ? `oauth-ccg was not available in this run (${subjectMissing.reason}).`
-      : table(['Scenario', 'Target', 'Measured', 'Met'], report.targets.map((t) => [t.scenario, t.target, t.measured, t.met ? 'yes' : '**no**'])),
+      : table(['Scenario', 'Target', 'Measured', 'Met'], report.targets.map((t) => [t.scenario, t.target, t.measured, VERDICT[t.met]])),
     '## Where oauth-ccg is not ahead',
     subjectMissing
       ? 'No comparison: oauth-ccg was not available.'

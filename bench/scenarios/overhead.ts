@@ -2,11 +2,12 @@ import type { Contender, Instance } from '../contenders/contender.ts';
 import { measureHeapGrowth } from '../heap/measure.ts';
 import { describeError, repeatCalls } from './calls.ts';
 import { missingCapabilities, newEnv, withTimeout, wordsRow, type Cell, type Context, type Figure, type Scenario } from './scenario.ts';
-import { median } from './stats.ts';
+import { median, medianInterval } from './stats.ts';
 
 const FIGURES: Figure[] = [
   { key: 'rate', label: 'Calls per second', format: 'rate', better: 'higher' },
   { key: 'floorRatio', label: 'Ratio to the fetch floor', format: 'ratio', comparable: false },
+  { key: 'floorRatioInterval', label: 'Ratio: 95% interval', format: 'text', comparable: false },
   { key: 'heapGrowth', label: 'Heap growth', format: 'bytes', comparable: false },
 ];
 
@@ -108,7 +109,17 @@ export const overhead: Scenario = {
     // Medians, so that the bursts of load that a bracket does not cancel move the figures little.
     for (const { tally, rates, ratios } of rated) {
       tally.cells.rate = median(rates);
-      tally.cells.floorRatio = tally === floor?.tally ? 1 : ratios.length > 0 ? median(ratios) : NaN;
+      if (tally === floor?.tally) {
+        tally.cells.floorRatio = 1;
+        continue;
+      }
+      tally.cells.floorRatio = ratios.length > 0 ? median(ratios) : NaN;
+      // How far the median could be from the library's true ratio, given how much the rounds scatter.
+      const interval = medianInterval(ratios);
+      if (interval) {
+        [tally.cells.floorRatioLow, tally.cells.floorRatioHigh] = interval;
+        tally.cells.floorRatioInterval = interval.map((bound) => bound.toFixed(2)).join('–');
+      }
     }
 
     // Heap growth.
@@ -132,6 +143,7 @@ export const overhead: Scenario = {
         `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
         `*Calls per second*: ${perRound.toLocaleString('en')} calls per measurement, each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
         "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median over rounds (1.00 = no overhead).",
+        "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its rounds (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell.",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
       ].join(' '),
       figures: FIGURES,
