@@ -10,6 +10,8 @@ interface Panel {
   title: string;
   /** symlog draws 0 and spans orders of magnitude, which token request counts do. */
   scale: 'linear' | 'symlog';
+  /** Cells holding the bounds of the figure's confidence interval, drawn as a line across the bar's end. */
+  interval?: { low: string; high: string };
 }
 
 const DECADES = [0, 1, 10, 100, 1000, 10_000];
@@ -20,7 +22,7 @@ const PANELS: Panel[] = [
   { scenario: 'rollover', figure: 'p99', title: 'Rollover: p99 latency, ms (lower is better)', scale: 'linear' },
   { scenario: 'storm', figure: 'succeeded', title: '401 storm: calls that succeeded (more is better)', scale: 'linear' },
   { scenario: 'transient', figure: 'failedAfter', title: 'Transient failure: calls failed after recovery', scale: 'linear' },
-  { scenario: 'overhead', figure: 'floorRatio', title: 'Overhead: calls/s relative to the fetch floor', scale: 'linear' },
+  { scenario: 'overhead', figure: 'floorRatio', title: 'Overhead: calls/s relative to the fetch floor (line: 95% interval)', scale: 'linear', interval: { low: 'floorRatioLow', high: 'floorRatioHigh' } },
 ];
 
 const COLORS: Record<Contender['role'], string> = { subject: '#e4572e', floor: '#9e9e9e', peer: '#4c78a8' };
@@ -33,10 +35,16 @@ function panelSpec(panel: Panel, result: ScenarioResult, libraries: string[]) {
   const values = result.rows.map((row) => {
     const cell = row.cells[panel.figure];
     const numeric = typeof cell === 'number' && !Number.isNaN(cell);
+    const value = numeric ? cell : 0;
+    const [low, high] = [row.cells[panel.interval?.low ?? ''], row.cells[panel.interval?.high ?? '']];
+    const interval = typeof low === 'number' && typeof high === 'number' ? { low, high } : {};
     return {
       library: row.contender.name,
       role: row.contender.role,
-      value: numeric ? cell : 0,
+      value,
+      ...interval,
+      // Past the interval's line, where there is one, so the two do not overlap.
+      labelAt: Math.max(value, interval.high ?? value),
       label: numeric ? formatCell(cell, figure.format).replace(' ms', '') : shortWords(String(cell)),
     };
   });
@@ -53,7 +61,8 @@ function panelSpec(panel: Panel, result: ScenarioResult, libraries: string[]) {
         mark: 'bar',
         encoding: { y, x, color: { field: 'role', scale: { domain: Object.keys(COLORS), range: Object.values(COLORS) }, legend: null } },
       },
-      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { y, x, text: { field: 'label' } } },
+      ...(panel.interval ? [{ mark: { type: 'rule', color: '#333' }, encoding: { y, x: { ...x, field: 'low' }, x2: { field: 'high' } } }] : []),
+      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { y, x: { ...x, field: 'labelAt' }, text: { field: 'label' } } },
     ],
   };
 }
