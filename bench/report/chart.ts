@@ -36,7 +36,8 @@ function panelSpec(panel: Panel, result: ScenarioResult, libraries: string[]) {
     const cell = row.cells[panel.figure];
     const numeric = typeof cell === 'number' && !Number.isNaN(cell);
     const value = numeric ? cell : 0;
-    const [low, high] = [row.cells[panel.interval?.low ?? ''], row.cells[panel.interval?.high ?? '']];
+    const low = panel.interval && row.cells[panel.interval.low];
+    const high = panel.interval && row.cells[panel.interval.high];
     const interval = typeof low === 'number' && typeof high === 'number' ? { low, high } : {};
     return {
       library: row.contender.name,
