@@ -57,7 +57,27 @@ describe('first call and reuse', () => {
     assert.equal((await client.fetch('whoami')).status, 200);
     assert.equal((await client.fetch(`${server.apiUrl}/whoami`)).status, 200);
     assert.equal((await client.fetch(new URL(`${server.apiUrl}/nowhere`))).status, 404);
-    assert.deepEqual(server.apiRequests.map((request) => request.path), ['/api/whoami', '/api/whoami', '/api/nowhere']);
+    // A scheme-relative "//host/path" is still a path under baseUrl: the token never leaves for another host.
+    assert.equal((await client.fetch('//whoami')).status, 200);
+    assert.equal((await client.fetch('/whoami')).status, 200);
+    assert.deepEqual(
+      server.apiRequests.map((request) => request.path),
+      ['/api/whoami', '/api/whoami', '/api/nowhere', '/api/whoami', '/api/whoami'],
+    );
+  });
+
+  test('like fetch, client.fetch rejects and never throws, whatever its input', async () => {
+    const client = clientFor(server.clients.basic);
+    const calls: Array<() => Promise<Response>> = [
+      () => client.fetch('http://[not-a-host/'),
+      () => client.fetch(new Request(`${server.apiUrl}/whoami`), { method: 'GET', body: 'a GET cannot have a body' }),
+    ];
+    for (const call of calls) {
+      let pending: Promise<Response> | undefined;
+      assert.doesNotThrow(() => (pending = call()));
+      await assert.rejects(pending!, TypeError);
+    }
+    assert.equal(server.apiRequests.length, 0);
   });
 
   test('a token near its expiry is replaced before the API can refuse it', async () => {

@@ -1,6 +1,6 @@
 import { isTokenRejection } from '../protocol/bearer-challenge.ts';
 import type { OAuthToken } from '../token.ts';
-import { responseDeadline } from './response-deadline.ts';
+import { responseDeadline, type DeadlineInit } from './response-deadline.ts';
 
 /** What the transport needs from a token holder: golang/oauth2's TokenSource, plus a way to report a refused token. */
 export interface TokenProvider {
@@ -37,11 +37,17 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
 
   const withDeadline = responseDeadline(timeout);
 
-  async function authorized(send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
-    const token = tokens.readyToken() ?? (await tokens.getToken({ signal }));
-    const response = await send(`Bearer ${token.accessToken}`);
-    if (!isTokenRejection(response)) return response;
+  /**
+   * Sends with `token` and hands back the response, unless the API refused the token. Written with
+   * `then` rather than `async`: this runs on every call, and an async function costs a promise and a turn more.
+   */
+  function sendWith(token: OAuthToken, send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
+    return send(`Bearer ${token.accessToken}`).then((response) =>
+      isTokenRejection(response) ? afterRefusal(token, response, send, replayable, signal) : response,
+    );
+  }
 
+  async function afterRefusal(token: OAuthToken, response: Response, send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
     // Dropped even when this request cannot be replayed, so that the next call does not fail the same way.
     tokens.invalidateToken(token);
     if (!replayable) return response;
@@ -51,17 +57,26 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
     return send(`Bearer ${renewed.accessToken}`);
   }
 
+  function authorized(send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
+    const token = tokens.readyToken();
+    if (token !== undefined) return sendWith(token, send, replayable, signal);
+    return tokens.getToken({ signal }).then((fetched) => sendWith(fetched, send, replayable, signal));
+  }
+
+  /** A string naming no scheme is a path, appended to the base URL's own text so that its origin cannot differ; `undefined` for an absolute URL. */
+  function pathUnderBase(input: string): string | undefined {
+    // "/path", by far the commonest input, needs no regular expression.
+    if (input.charCodeAt(0) === SLASH && input.charCodeAt(1) !== SLASH) return prefix + input;
+    return SCHEME.test(input) ? undefined : `${prefix}/${input.replace(/^\/+/, '')}`;
+  }
+
   /** The common case, kept free of Request objects: a string or URL, and an init whose body can be re-sent unless it is a stream. */
-  function fetchUrl(input: string | URL, init: RequestInit = {}): Promise<Response> {
-    const relative = typeof input === 'string' && !/^[a-z][a-z\d+.-]*:/i.test(input);
-    // A relative path is appended to the base URL's own text, so its origin cannot differ.
-    const url = relative ? `${prefix}/${input.replace(/^\/+/, '')}` : input;
-    const send: Send = (authorization) => {
-      const headers = withAuthorization(init.headers, authorization);
-      return withDeadline(init, (deadline) => options.fetch(url, { ...init, headers, ...(deadline as RequestInit) }));
-    };
-    if (!relative && new URL(url).origin !== baseUrl.origin) return send(undefined);
-    return authorized(send, !(init.body instanceof ReadableStream), init.signal ?? undefined);
+  function fetchUrl(input: string | URL, init: RequestInit | undefined): Promise<Response> {
+    const path = typeof input === 'string' ? pathUnderBase(input) : undefined;
+    const url = path ?? input;
+    const send: Send = (authorization) => withDeadline(init ?? NO_INIT, (deadline) => options.fetch(url, requestInit(init, authorization, deadline)));
+    if (path === undefined && new URL(url).origin !== baseUrl.origin) return send(undefined);
+    return authorized(send, !(init?.body instanceof ReadableStream), init?.signal ?? undefined);
   }
 
   /** A Request input: its body is kept by cloning, so it can be replayed. */
@@ -80,7 +95,26 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
     return authorized((authorization) => (attempts++ === 0 ? first : send(request))(authorization), !streamed, request.signal);
   }
 
-  return (input, init) => (input instanceof Request ? fetchRequest(input, init) : fetchUrl(input, init));
+  return (input, init) => {
+    // Like fetch, it only ever rejects: an unparsable URL or Request init must not throw at the caller.
+    try {
+      return input instanceof Request ? fetchRequest(input, init) : fetchUrl(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+const SLASH = 0x2f;
+const SCHEME = /^[a-z][a-z\d+.-]*:/i;
+const NO_INIT: RequestInit = Object.freeze({});
+
+/** The init of one request: the caller's, with `authorization` and the deadline's options. */
+function requestInit(init: RequestInit | undefined, authorization: string | undefined, deadline: DeadlineInit): RequestInit {
+  const headers = withAuthorization(init?.headers, authorization);
+  // Without caller options, a literal: cheaper to build than spreads, and the same to fetch.
+  if (init === undefined) return { headers, signal: deadline.signal, dispatcher: deadline.dispatcher } as RequestInit;
+  return { ...init, headers, ...(deadline as RequestInit) };
 }
 
 /** The caller's headers with `authorization` set over any of theirs; a plain object when there are no others, the cheapest for fetch to read. */
