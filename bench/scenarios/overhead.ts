@@ -118,7 +118,9 @@ export const overhead: Scenario = {
       const interval = medianInterval(ratios);
       if (interval) {
         [tally.cells.floorRatioLow, tally.cells.floorRatioHigh] = interval;
-        tally.cells.floorRatioInterval = interval.map((bound) => bound.toFixed(2)).join('–');
+        // Rounded outward, so that the interval shown holds the one computed: a target it spans is then seen to lie inside it.
+        const [low, high] = interval;
+        tally.cells.floorRatioInterval = `${(Math.floor(low * 100) / 100).toFixed(2)}–${(Math.ceil(high * 100) / 100).toFixed(2)}`;
       }
     }
 
