@@ -117,9 +117,10 @@ export const overhead: Scenario = {
       // How far the median could be from the library's true ratio, given how much the rounds scatter.
       const interval = medianInterval(ratios);
       if (interval) {
-        [tally.cells.floorRatioLow, tally.cells.floorRatioHigh] = interval;
-        // Rounded outward, so that the interval shown holds the one computed: a target it spans is then seen to lie inside it.
         const [low, high] = interval;
+        tally.cells.floorRatioLow = low;
+        tally.cells.floorRatioHigh = high;
+        // Rounded outward, so that the interval shown holds the one computed: a target it spans is then seen to lie inside it.
         tally.cells.floorRatioInterval = `${(Math.floor(low * 100) / 100).toFixed(2)}–${(Math.ceil(high * 100) / 100).toFixed(2)}`;
       }
     }
