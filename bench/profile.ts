@@ -9,8 +9,12 @@ export interface Profile {
   rolloverConcurrency: number;
   stormCalls: number;
   transientCallsAfterRecovery: number;
-  /** Calls per library for the rate, made in `overheadRounds` rounds, the libraries taking turns between measurements of the floor. */
-  overheadRateCalls: number;
+  /**
+   * How long one rate measurement makes calls. Bounded by time rather than by calls, so that a full run
+   * takes as long on a slow machine as on a fast one; each library is measured once per round, the
+   * libraries taking turns between measurements of the floor.
+   */
+  overheadMeasurementMs: number;
   overheadRounds: number;
   /** Calls per library over which heap growth is measured, each library in a process of its own. */
   overheadHeapCalls: number;
@@ -24,12 +28,12 @@ const FULL: Profile = {
   name: 'full',
   coldBurstCalls: 1000,
   rolloverSeconds: 10,
-  rolloverPasses: 2,
+  rolloverPasses: 4,
   rolloverConcurrency: 20,
   stormCalls: 100,
   transientCallsAfterRecovery: 100,
-  overheadRateCalls: 100_000,
-  overheadRounds: 100,
+  overheadMeasurementMs: 400,
+  overheadRounds: 150,
   overheadHeapCalls: 200_000,
   overheadHeapWarmupCalls: 5_000,
   overheadWarmupCalls: 2_000,
@@ -42,7 +46,7 @@ const QUICK: Profile = {
   // Sized to finish within two minutes on a slow 2-core machine (plain fetch at about 2,000 calls/s).
   rolloverSeconds: 3,
   rolloverPasses: 1,
-  overheadRateCalls: 3_000,
+  overheadMeasurementMs: 100,
   overheadRounds: 6,
   overheadHeapCalls: 3_000,
   overheadWarmupCalls: 300,

@@ -14,9 +14,9 @@ async function probe({ module, env, warmupCalls, calls, concurrency }: ProbeRequ
   const contender = await loadContender(module);
   const { fixedToken, ...rest } = env;
   const instance = await contender.create({ ...rest, issueFixedToken: async () => fixedToken });
-  await repeatCalls(instance, 'heap', warmupCalls, concurrency);
+  await repeatCalls(instance, 'heap', { calls: warmupCalls }, concurrency);
   const before = await quiesce();
-  const { failed, firstFailure } = await repeatCalls(instance, 'heap', calls, concurrency);
+  const { failed, firstFailure } = await repeatCalls(instance, 'heap', { calls }, concurrency);
   const heapGrowth = (await settledHeapUsed()) - before;
   await instance.close?.();
   return { heapGrowth, failed, firstFailure };

@@ -40,18 +40,28 @@ export async function pool(concurrency: number, more: () => boolean, work: () =>
 }
 
 export interface Repeated {
+  /** Calls made, failed ones included. */
+  calls: number;
   elapsedMs: number;
   failed: number;
   firstFailure?: string;
 }
 
-/** `count` calls with one call id, `concurrency` at a time: the steady load of the overhead scenario. */
-export async function repeatCalls(instance: Instance, callId: string, count: number, concurrency: number): Promise<Repeated> {
-  const repeated: Repeated = { elapsedMs: 0, failed: 0 };
+/** How far a run of calls goes: a number of calls, or as many as start within a time. */
+export type Extent = { calls: number } | { ms: number };
+
+/**
+ * Calls with one call id, `concurrency` at a time, until `extent` is reached: the steady load of the
+ * overhead scenario. The elapsed time includes the calls still in flight when the extent is reached.
+ */
+export async function repeatCalls(instance: Instance, callId: string, extent: Extent, concurrency: number): Promise<Repeated> {
+  const repeated: Repeated = { calls: 0, elapsedMs: 0, failed: 0 };
   const start = now();
   let started = 0;
-  await pool(concurrency, () => started++ < count, async () => {
+  const more = 'calls' in extent ? () => started++ < extent.calls : () => now() - start < extent.ms;
+  await pool(concurrency, more, async () => {
     const call = await timedCall(instance, callId);
+    repeated.calls += 1;
     if (succeeded(call)) return;
     repeated.failed += 1;
     repeated.firstFailure ??= call.error ?? `HTTP ${call.status}`;

@@ -1,6 +1,6 @@
 import type { Contender, Instance } from '../contenders/contender.ts';
 import { measureHeapGrowth } from '../heap/measure.ts';
-import { describeError, repeatCalls } from './calls.ts';
+import { describeError, repeatCalls, type Extent } from './calls.ts';
 import { missingCapabilities, newEnv, withTimeout, wordsRow, type Cell, type Context, type Figure, type Scenario } from './scenario.ts';
 import { median, medianInterval } from './stats.ts';
 
@@ -31,18 +31,20 @@ interface Rated {
   instance: Instance;
   /** Calls per second, one figure per measurement. */
   rates: number[];
+  /** Calls made, one figure per measurement. */
+  counts: number[];
   /** The rate divided by the floor's, measured just before and just after it: one figure per round. */
   ratios: number[];
 }
 
-/** Calls per second over `count` calls; failed calls are tallied when a tally is given. */
-async function callRate(instance: Instance, count: number, concurrency: number, tally?: Tally): Promise<number> {
-  const { elapsedMs, failed, firstFailure } = await repeatCalls(instance, 'overhead', count, concurrency);
+/** Calls per second over `extent`, and the calls made; failed calls are tallied when a tally is given. */
+async function callRate(instance: Instance, extent: Extent, concurrency: number, tally?: Tally): Promise<{ rate: number; calls: number }> {
+  const { calls, elapsedMs, failed, firstFailure } = await repeatCalls(instance, 'overhead', extent, concurrency);
   if (tally) {
     tally.failedCalls += failed;
     tally.firstFailedCall ??= firstFailure;
   }
-  return (count / elapsedMs) * 1000;
+  return { rate: (calls / elapsedMs) * 1000, calls };
 }
 
 /**
@@ -55,8 +57,7 @@ async function callRate(instance: Instance, count: number, concurrency: number, 
  */
 export const overhead: Scenario = {
   async run(ctx: Context) {
-    const { overheadRateCalls, overheadRounds, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
-    const perRound = Math.ceil(overheadRateCalls / overheadRounds);
+    const { overheadMeasurementMs, overheadRounds, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
     await ctx.servers.control.configure({ tokenLatencyMs: 0, tokenLifetimeSeconds: 3600, apiLatencyMs: 0, recordCalls: false });
     const tallies = ctx.contenders.map((contender): Tally => ({ contender, cells: {}, notes: missingCapabilities(contender, ['reusesToken']), failedCalls: 0 }));
     const fail = (tally: Tally, error: unknown) => void (tally.failure ??= `failed: ${describeError(error)}`);
@@ -71,8 +72,8 @@ export const overhead: Scenario = {
       try {
         const instance = await tally.contender.create(newEnv(ctx.servers, tally.contender, 'overhead'));
         // Warm-up: the first token, connection pools and JIT, none of which is per-call overhead.
-        await withTimeout(callRate(instance, overheadWarmupCalls, concurrency), PHASE_TIMEOUT_MS);
-        rated.push({ tally, instance, rates: [], ratios: [] });
+        await withTimeout(callRate(instance, { calls: overheadWarmupCalls }, concurrency), PHASE_TIMEOUT_MS);
+        rated.push({ tally, instance, rates: [], counts: [], ratios: [] });
       } catch (error) {
         fail(tally, error);
       }
@@ -83,8 +84,9 @@ export const overhead: Scenario = {
     const floor = rated.find((entry) => entry.tally.contender.role === 'floor');
     const measure = async (entry: Rated): Promise<number | undefined> => {
       try {
-        const rate = await withTimeout(callRate(entry.instance, perRound, concurrency, entry.tally), PHASE_TIMEOUT_MS);
+        const { rate, calls } = await withTimeout(callRate(entry.instance, { ms: overheadMeasurementMs }, concurrency, entry.tally), PHASE_TIMEOUT_MS);
         entry.rates.push(rate);
+        entry.counts.push(calls);
         return rate;
       } catch (error) {
         fail(entry.tally, error);
@@ -104,6 +106,7 @@ export const overhead: Scenario = {
         before = after;
       }
     }
+    const callsPerFloorMeasurement = floor ? median(floor.counts) : NaN;
     rated = rated.filter((entry) => entry.tally.failure === undefined);
     await Promise.all(rated.map((entry) => entry.instance.close?.()));
     // Medians, so that the bursts of load that a bracket does not cancel move the figures little.
@@ -144,7 +147,7 @@ export const overhead: Scenario = {
       title: 'Overhead',
       description: [
         `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
-        `*Calls per second*: ${perRound.toLocaleString('en')} calls per measurement, each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
+        `*Calls per second*: measurements of ${overheadMeasurementMs} ms of calls (the floor made ${Math.round(callsPerFloorMeasurement).toLocaleString('en')} calls in its median measurement), each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
         "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median over rounds (1.00 = no overhead).",
         "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its rounds (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
