@@ -142,3 +142,19 @@ test('a request that fails before reaching the dispatcher teaches the deadline n
     [true, true],
   );
 });
+
+test('a send that throws synchronously is a rejection, not a throw, before and after the dispatcher is proven', async () => {
+  const withDeadline = responseDeadline(1000);
+  const throwing = (): Promise<Response> => {
+    throw new TypeError('bad init');
+  };
+  const settle = (attempt: () => Promise<Response>) => {
+    let pending: Promise<Response> | undefined;
+    assert.doesNotThrow(() => void (pending = attempt()));
+    return assert.rejects(pending!, /bad init/);
+  };
+  await settle(() => withDeadline({}, throwing));
+  // A real response through Node's fetch proves the dispatcher; the cheaper path then carries requests.
+  await (await withDeadline({}, (init) => fetch(`${api.url}/fast`, init as RequestInit))).text();
+  await settle(() => withDeadline({}, throwing));
+});

@@ -67,9 +67,14 @@ export function responseDeadline(timeout: number): ResponseDeadline {
   };
 
   // `then` rather than `async`: this is every request's path once the dispatcher is proven, and an
-  // async function costs a promise and a turn more.
-  const viaDispatcher = (signal: AbortSignal | undefined, send: SendWithDeadline): Promise<Response> =>
-    send({ signal, dispatcher }).then(undefined, rethrowTranslated);
+  // async function costs a promise and a turn more. A send that throws rejects, as on the other path.
+  function viaDispatcher(signal: AbortSignal | undefined, send: SendWithDeadline): Promise<Response> {
+    try {
+      return send({ signal, dispatcher }).then(undefined, rethrowTranslated);
+    } catch (error) {
+      return Promise.reject(translate(error));
+    }
+  }
 
   async function viaSignal(signal: AbortSignal | undefined, send: SendWithDeadline, alsoDispatcher: boolean): Promise<Response> {
     const controller = new AbortController();
