@@ -10,8 +10,8 @@ export interface Profile {
   stormCalls: number;
   transientCallsAfterRecovery: number;
   /**
-   * How long one rate measurement makes calls. Bounded by time rather than by calls, so that a full run
-   * takes as long on a slow machine as on a fast one; each library is measured once per round, the
+   * How long one rate measurement makes calls. Bounded by time rather than by calls, so that the rate
+   * phase takes as long on a slow machine as on a fast one; each library is measured once per round, the
    * libraries taking turns between measurements of the floor.
    */
   overheadMeasurementMs: number;
