@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { Client } from 'oauth-ccg';
 import { responseDeadline, type DeadlineInit } from '../src/transport/response-deadline.ts';
 
-/** `/fast` answers at once; `/slow` never answers. Records when the client closes a connection. */
+/** `/fast` answers at once; `/slow` never answers; `/stall` sends its headers and a first chunk, then nothing. Records when the client closes a connection. */
 interface HangingApi {
   url: string;
   closedConnections: number;
@@ -19,7 +19,8 @@ let api: HangingApi;
 before(async () => {
   const server = createServer((req, res) => {
     req.resume();
-    if (req.url !== '/slow') res.end('ok');
+    if (req.url === '/stall') res.writeHead(200).write('first chunk');
+    else if (req.url !== '/slow') res.end('ok');
   });
   api = { url: '', closedConnections: 0, server };
   server.on('connection', (socket: Socket) => socket.on('close', () => (api.closedConnections += 1)));
@@ -79,6 +80,17 @@ test("a hanging API request times out through undici's headers timeout and its c
   await expectTimeoutThatClosesTheConnection(client);
   assert.equal(recorder.inits.at(-1)?.signal, undefined, 'no signal could have ended this request');
   assert.equal((await client.fetch('/fast')).status, 200, 'the client recovers');
+});
+
+test("on undici, a body that falls silent for the timeout errors and its connection is closed", { timeout: 10_000 }, async () => {
+  const client = clientWith({ timeout: 200 });
+  await (await client.fetch('/fast')).text();
+  const response = await client.fetch('/stall');
+  assert.equal(response.status, 200);
+  const closedBefore = api.closedConnections;
+  // undici's body timeout, here the client's timeout rather than undici's default of 300 s.
+  await assert.rejects(response.text(), (error: Error) => (error.cause as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT');
+  while (api.closedConnections === closedBefore) await new Promise((resolve) => setTimeout(resolve, 10));
 });
 
 test('where the fetch ignores the dispatcher, a signal times the request out and its connection is closed', { timeout: 10_000 }, async () => {

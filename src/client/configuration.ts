@@ -48,7 +48,7 @@ export interface ClientConfiguration {
   /**
    * Milliseconds each HTTP request may take. Default 30 000. A token request must complete, body
    * included; an API request must deliver its response headers (its body is then yours to read, bounded
-   * by your own `signal` and, on Node, undici's body timeout).
+   * by your own `signal` and, on Node, by this same timeout for each silence between its chunks).
    */
   readonly timeout?: number;
   /** Attempts per token request on network errors, timeouts, 429 and 5xx; 1 turns retries off. Default 3. */

@@ -1,13 +1,14 @@
 /**
  * The timeout of an API request: how long its response headers may take. Once they arrive the body is
- * the caller's to read, bounded by the caller's own signal.
+ * the caller's to read, bounded by the caller's own signal and, on undici, by the same timeout for each
+ * silence between its chunks.
  *
  * It is enforced in one of two ways, the cheaper where the fetch allows it:
- * - **undici's own per-request `headersTimeout`** (Node's `fetch` is undici): the request goes through a
- *   `dispatcher` that sets it and hands the request on to the global dispatcher, so proxies and mocks set
- *   with `setGlobalDispatcher` keep working. It costs nothing per call, and on expiry undici closes the
- *   connection. It counts from when the request is written to its connection; opening the connection is
- *   bounded apart, by undici's connect timeout (10 s).
+ * - **undici's own per-request `headersTimeout` and `bodyTimeout`** (Node's `fetch` is undici): the
+ *   request goes through a `dispatcher` that sets them and hands the request on to the global dispatcher,
+ *   so proxies and mocks set with `setGlobalDispatcher` keep working. It costs no timer of its own per
+ *   call, and on expiry undici closes the connection. It counts from when the request is written to its
+ *   connection; opening the connection is bounded apart, by undici's connect timeout (10 s).
  * - **an `AbortSignal` and a timer**, cleared when the headers arrive, for any other fetch. Undici charges
  *   a large share of a loopback call for following any signal (the benchmark's "fetch + timeout" row),
  *   which is why it is not the first choice.
@@ -52,8 +53,12 @@ export function responseDeadline(timeout: number): ResponseDeadline {
       dispatcherHonoured = true;
       const target = (globalThis as Record<symbol, Dispatcher | undefined>)[GLOBAL_DISPATCHER];
       if (!target) throw new TypeError('This fetch calls a dispatcher but no global undici dispatcher is set.');
-      // undici's fetch builds `options` afresh for each request; setting the field spares a copy per call.
+      // undici's fetch builds `options` afresh for each request; setting the fields spares a copy per call.
+      // The body's silences get the same bound as the headers' wait: besides bounding a stalled body, equal
+      // values let undici refresh the one timer it keeps per connection, where two different values make
+      // it replace that timer with a new one twice a call.
       options.headersTimeout = timeout;
+      options.bodyTimeout = timeout;
       return target.dispatch(options, handler);
     },
   };
