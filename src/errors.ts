@@ -73,7 +73,7 @@ export class NetworkError extends OAuthCcgError {
   override name = 'NetworkError';
 }
 
-/** The request got no complete response within the configured `timeout`. */
+/** The request got no complete response within the configured `timeout`, or `oAuthTokenProvider` did not settle within `tokenProviderTimeout`. */
 export class TimeoutError extends NetworkError {
   override name = 'TimeoutError';
 }

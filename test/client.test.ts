@@ -13,6 +13,8 @@ import {
   type ClientCredentialsAuthCredentials,
   type OAuthEvent,
   type OAuthToken,
+  type OAuthTokenInput,
+  TimeoutError,
 } from 'oauth-ccg';
 import { API_RESOURCE, startAuthorizationServer, type AuthorizationServer, type RegisteredClient } from './support/authorization-server.ts';
 import { startRecorder } from './support/recorder.ts';
@@ -214,6 +216,57 @@ describe('token provider', () => {
     assert.equal((await client.fetch('/whoami')).status, 200);
     assert.equal(server.tokenRequests.length, 0);
     assert.equal(server.apiRequests[0]?.authorization, bearerOf(stored));
+  });
+
+  test('one that never settles fails its callers after tokenProviderTimeout, and the next call asks it again', { timeout: 10_000 }, async () => {
+    let calls = 0;
+    const client = clientFor(
+      server.clients.basic,
+      { oAuthTokenProvider: (_last, authManager) => (++calls === 1 ? new Promise<never>(() => {}) : authManager.fetchToken()) },
+      { tokenProviderTimeout: 100 },
+    );
+    const waiting = [client.fetch('/whoami'), client.clientCredentialsAuthManager.getToken()];
+    for (const caller of waiting) {
+      await assert.rejects(caller, (error: unknown) => error instanceof TimeoutError && /oAuthTokenProvider did not settle within 100 ms/.test(error.message));
+    }
+    assert.equal(server.apiRequests.length, 0, 'no request went out without its token');
+    assert.equal((await client.fetch('/whoami')).status, 200);
+    assert.equal(calls, 2, 'the callers shared the first call; the next call made a second');
+  });
+
+  test('what it does after tokenProviderTimeout is ignored: a late token is not used, a late rejection is never unhandled', { timeout: 10_000 }, async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const late = async (outcome: () => OAuthTokenInput) => (await sleep(150), outcome());
+      const client = clientFor(
+        server.clients.basic,
+        {
+          oAuthTokenProvider: (_last, authManager) => {
+            calls++;
+            if (calls === 1) return late(() => { throw new Error('late failure'); });
+            if (calls === 2) return late(() => ({ accessToken: 'late-token', expiresIn: 600 }));
+            return authManager.fetchToken();
+          },
+        },
+        { tokenProviderTimeout: 50 },
+      );
+      await assert.rejects(client.fetch('/whoami'), TimeoutError);
+      await assert.rejects(client.fetch('/whoami'), TimeoutError);
+      await sleep(250); // both late outcomes have now arrived
+      assert.equal((await client.fetch('/whoami')).status, 200);
+      assert.notEqual(client.clientCredentialsAuthManager.token?.accessToken, 'late-token');
+      assert.deepEqual(
+        server.apiRequests.map((request) => request.authorization),
+        [`Bearer ${server.tokenRequests[0]?.accessToken}`],
+      );
+      await sleep(10); // an unhandled rejection is reported after a turn of the event loop
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   test('an expired or malformed token from it is an error for the caller, never a loop', async () => {
@@ -468,6 +521,8 @@ describe('configuration', () => {
       [{ timeout: 0 }, /timeout/],
       [{ timeout: 2 ** 31 }, /timeout must be at most/],
       [{ tokenRequestAttempts: 0 }, /tokenRequestAttempts/],
+      [{ tokenProviderTimeout: -1 }, /tokenProviderTimeout/],
+      [{ tokenProviderTimeout: 2 ** 31 }, /tokenProviderTimeout must be at most/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthScopes: ['read write'] } }, /invalid scope/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthClockSkew: -1 } }, /oAuthClockSkew/],
       [{ clientCredentialsAuthCredentials: { oAuthClientId: 'id' } }, /both/],
@@ -482,5 +537,7 @@ describe('configuration', () => {
     }
     assert.doesNotThrow(() => new Client({ tokenUrl: 'http://auth.example.com/token', allowInsecureHttp: true, clientCredentialsAuthCredentials: credentials }));
     assert.doesNotThrow(() => new Client({ tokenUrl: 'http://localhost:8080/token', clientCredentialsAuthCredentials: credentials }));
+    // The provider's default deadline, derived from the longest timeout, stays a timer delay.
+    assert.doesNotThrow(() => new Client({ tokenUrl: 'https://auth.example.com/token', timeout: 2 ** 31 - 1, clientCredentialsAuthCredentials: credentials }));
   });
 });

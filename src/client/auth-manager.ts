@@ -1,4 +1,5 @@
-import { ConfigurationError, InvalidTokenError } from '../errors.ts';
+import { ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
+import { boundedTokenSource } from '../lifecycle/bounded-token-source.ts';
 import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
 import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
@@ -25,9 +26,13 @@ export class ClientCredentialsAuthManager {
     const settings = resolveSettings(configuration);
     this.#settings = settings;
     this.#endpoint = createEndpointSource(settings);
-    const { provider, emit } = settings;
+    const { provider, providerTimeout, emit } = settings;
     const source: TokenSource = provider
-      ? { token: async () => this.#leaseFromProvider(await provider(this.token, this)) }
+      ? boundedTokenSource(
+          { token: async () => this.#leaseFromProvider(await provider(this.token, this)) },
+          providerTimeout,
+          () => new TimeoutError(`oAuthTokenProvider did not settle within ${providerTimeout} ms (tokenProviderTimeout); the next call asks it again.`),
+        )
       : { token: () => this.#fetchLease({}) };
     this.#tokens = new ReusingTokenSource({
       source,

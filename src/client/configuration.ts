@@ -53,6 +53,14 @@ export interface ClientConfiguration {
   readonly timeout?: number;
   /** Attempts per token request on network errors, timeouts, 429 and 5xx; 1 turns retries off. Default 3. */
   readonly tokenRequestAttempts?: number;
+  /**
+   * Milliseconds `oAuthTokenProvider` may take to settle. Past it, the callers waiting get a
+   * `TimeoutError`, what the provider returns later is ignored, and the next call asks it again.
+   * Default: enough for the provider to call `fetchToken` and have every attempt time out after the
+   * longest backoff, plus one `timeout` for its own work: `(tokenRequestAttempts + 1) × timeout +
+   * (tokenRequestAttempts − 1) × 10 s`, 140 s with the other defaults.
+   */
+  readonly tokenProviderTimeout?: number;
   /** Seconds a token is taken to live when the server sends no `expires_in` (or none is stored). Default 300. */
   readonly defaultTokenLifetime?: number;
   /** Allows `http://` to hosts other than loopback. Credentials and tokens then cross the network in clear text. */
@@ -87,6 +95,7 @@ export interface Settings {
   readonly clockSkew: number | undefined;
   readonly initialToken: TokenLease | undefined;
   readonly provider: OAuthTokenProvider | undefined;
+  readonly providerTimeout: number;
   readonly onTokenUpdate: ((token: OAuthToken) => void | Promise<void>) | undefined;
 }
 
@@ -113,6 +122,8 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
   const defaultLifetime = positive(configuration.defaultTokenLifetime ?? DEFAULTS.defaultTokenLifetime, 'defaultTokenLifetime');
   const attempts = configuration.tokenRequestAttempts ?? DEFAULTS.tokenRequestAttempts;
   if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError('tokenRequestAttempts must be a whole number of at least 1.');
+  const timeout = timerDelay(configuration.timeout ?? DEFAULTS.timeout, 'timeout');
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, attempts };
   const fetchImplementation = configuration.fetch;
   if (fetchImplementation !== undefined && typeof fetchImplementation !== 'function') throw new ConfigurationError('fetch must be a function.');
 
@@ -120,8 +131,8 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     baseUrl: optionalUrl(configuration.baseUrl, 'baseUrl', allowInsecureHttp),
     tokenUrl,
     authMethod,
-    timeout: timerDelay(configuration.timeout ?? DEFAULTS.timeout, 'timeout'),
-    retry: { ...DEFAULT_RETRY_POLICY, attempts },
+    timeout,
+    retry,
     defaultLifetime,
     // Called unbound: some runtimes throw "Illegal invocation" when fetch runs with another `this`.
     fetch: fetchImplementation ?? ((input, init) => globalThis.fetch(input, init)),
@@ -132,6 +143,10 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     clockSkew: clockSkewOf(credentials.oAuthClockSkew),
     initialToken: initialTokenOf(credentials.oAuthToken, defaultLifetime),
     provider: optionalFunction(credentials.oAuthTokenProvider, 'oAuthTokenProvider'),
+    providerTimeout:
+      configuration.tokenProviderTimeout === undefined
+        ? Math.min(longestTokenRequest(timeout, retry) + timeout, MAX_TIMER_DELAY)
+        : timerDelay(configuration.tokenProviderTimeout, 'tokenProviderTimeout'),
     onTokenUpdate: optionalFunction(credentials.oAuthOnTokenUpdate, 'oAuthOnTokenUpdate'),
   };
 }
@@ -152,6 +167,11 @@ function optionalFunction<T>(value: T | undefined, name: string): T | undefined 
 function positive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number.`);
   return value;
+}
+
+/** The longest `fetchToken` may take: every attempt timing out, each retry after the longest wait the policy allows. */
+function longestTokenRequest(timeout: number, retry: RetryPolicy): number {
+  return retry.attempts * timeout + (retry.attempts - 1) * Math.max(retry.maxDelay, retry.maxRetryAfter);
 }
 
 /** Timers fire at once, not never, past 2³¹ − 1 ms (24.8 days): a longer timeout would time out every request. */
