@@ -16,6 +16,11 @@ export interface Profile {
    */
   overheadMeasurementMs: number;
   overheadRounds: number;
+  /**
+   * After the rounds, how long oauth-ccg and the floor go on alone, alternately: the target's ratio needs
+   * more measurements than a round gives each library to be bounded within a percent or two.
+   */
+  overheadSubjectMs: number;
   /** Calls per library over which heap growth is measured, each library in a process of its own. */
   overheadHeapCalls: number;
   /** Calls before the heap is first read: enough for sockets, JIT and the like to reach their steady state. */
@@ -34,6 +39,7 @@ const FULL: Profile = {
   transientCallsAfterRecovery: 100,
   overheadMeasurementMs: 400,
   overheadRounds: 150,
+  overheadSubjectMs: 12 * 60_000,
   overheadHeapCalls: 200_000,
   overheadHeapWarmupCalls: 5_000,
   overheadWarmupCalls: 2_000,
@@ -48,6 +54,7 @@ const QUICK: Profile = {
   rolloverPasses: 1,
   overheadMeasurementMs: 100,
   overheadRounds: 6,
+  overheadSubjectMs: 2_000,
   overheadHeapCalls: 3_000,
   overheadWarmupCalls: 300,
   overheadHeapWarmupCalls: 1_000,

@@ -1,3 +1,4 @@
+import { now } from '../clock.ts';
 import type { Contender, Instance } from '../contenders/contender.ts';
 import { measureHeapGrowth } from '../heap/measure.ts';
 import { describeError, repeatCalls, type Extent } from './calls.ts';
@@ -57,7 +58,7 @@ async function callRate(instance: Instance, extent: Extent, concurrency: number,
  */
 export const overhead: Scenario = {
   async run(ctx: Context) {
-    const { overheadMeasurementMs, overheadRounds, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
+    const { overheadMeasurementMs, overheadRounds, overheadSubjectMs, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
     await ctx.servers.control.configure({ tokenLatencyMs: 0, tokenLifetimeSeconds: 3600, apiLatencyMs: 0, recordCalls: false });
     const tallies = ctx.contenders.map((contender): Tally => ({ contender, cells: {}, notes: missingCapabilities(contender, ['reusesToken']), failedCalls: 0 }));
     const fail = (tally: Tally, error: unknown) => void (tally.failure ??= `failed: ${describeError(error)}`);
@@ -94,17 +95,31 @@ export const overhead: Scenario = {
       }
     };
     const measureFloor = async () => (floor && floor.tally.failure === undefined ? measure(floor) : undefined);
-    for (let round = 0; round < overheadRounds; round++) {
-      ctx.log(`  rates: round ${round + 1} of ${overheadRounds}`);
-      const others = rated.filter((entry) => entry !== floor && entry.tally.failure === undefined);
-      const start = others.length > 0 ? round % others.length : 0;
-      let before = await measureFloor();
-      for (const entry of [...others.slice(start), ...others.slice(0, start)]) {
+    /** Measures each of `entries` followed by the floor, `before` being the floor's measurement just before; returns the floor's last. */
+    const bracketed = async (entries: readonly Rated[], before: number | undefined): Promise<number | undefined> => {
+      for (const entry of entries) {
         const rate = await measure(entry);
         const after = await measureFloor();
         if (rate !== undefined && before !== undefined && after !== undefined) entry.ratios.push(rate / ((before + after) / 2));
         before = after;
       }
+      return before;
+    };
+    let before = await measureFloor();
+    for (let round = 0; round < overheadRounds; round++) {
+      ctx.log(`  rates: round ${round + 1} of ${overheadRounds}`);
+      const others = rated.filter((entry) => entry !== floor && entry.tally.failure === undefined);
+      const start = others.length > 0 ? round % others.length : 0;
+      before = await bracketed([...others.slice(start), ...others.slice(0, start)], before);
+    }
+    // oauth-ccg's ratio is the one a target is set on, and the scatter of a measurement is such that the
+    // rounds alone bound it only to a few percent: it gets measurements of its own, bracketed the same way.
+    const subject = rated.find((entry) => entry.tally.contender.role === 'subject' && entry.tally.failure === undefined);
+    const subjectRatiosFromRounds = subject?.ratios.length ?? 0;
+    if (subject && floor) {
+      ctx.log(`  rates: ${subject.tally.contender.name} against the floor, ${overheadSubjectMs / 1000} s`);
+      const until = now() + overheadSubjectMs;
+      while (now() < until && subject.tally.failure === undefined) before = await bracketed([subject], before);
     }
     const callsPerFloorMeasurement = floor ? median(floor.counts) : NaN;
     rated = rated.filter((entry) => entry.tally.failure === undefined);
@@ -148,10 +163,15 @@ export const overhead: Scenario = {
       description: [
         `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
         `*Calls per second*: measurements of ${overheadMeasurementMs} ms of calls (the floor made ${Math.round(callsPerFloorMeasurement).toLocaleString('en')} calls in its median measurement), each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
-        "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median over rounds (1.00 = no overhead).",
-        "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its rounds (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
+        subject
+          ? `${subject.tally.contender.name}, whose ratio a target is set on, was then measured for ${overheadSubjectMs / 60_000 >= 1 ? `${overheadSubjectMs / 60_000} more minutes` : `${overheadSubjectMs / 1000} more seconds`}, alternately with the floor, in the same way: ${(subject.ratios.length - subjectRatiosFromRounds).toLocaleString('en')} more ratios, pooled with its ${subjectRatiosFromRounds} from the rounds.`
+          : '',
+        "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median of the library's ratios (1.00 = no overhead).",
+        "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its ratios (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
-      ].join(' '),
+      ]
+        .filter(Boolean)
+        .join(' '),
       figures: FIGURES,
       rows: tallies.map((tally) => {
         const notes = tally.failedCalls > 0 ? [...tally.notes, `${tally.failedCalls} calls failed, the first with "${tally.firstFailedCall}"`] : tally.notes;
