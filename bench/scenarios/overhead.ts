@@ -34,6 +34,12 @@ interface Rated {
   rates: number[];
   /** Calls made, one figure per measurement. */
   counts: number[];
+  /**
+   * How many of the measurements were made in the rounds, where every library was measured alike: the
+   * rates shown come from these alone, since oauth-ccg and the floor are measured again afterwards, at
+   * another moment of the machine's drift.
+   */
+  inRounds: number;
   /** The rate divided by the floor's, measured just before and just after it: one figure per round. */
   ratios: number[];
 }
@@ -74,7 +80,7 @@ export const overhead: Scenario = {
         const instance = await tally.contender.create(newEnv(ctx.servers, tally.contender, 'overhead'));
         // Warm-up: the first token, connection pools and JIT, none of which is per-call overhead.
         await withTimeout(callRate(instance, { calls: overheadWarmupCalls }, concurrency), PHASE_TIMEOUT_MS);
-        rated.push({ tally, instance, rates: [], counts: [], ratios: [] });
+        rated.push({ tally, instance, rates: [], counts: [], ratios: [], inRounds: 0 });
       } catch (error) {
         fail(tally, error);
       }
@@ -112,6 +118,7 @@ export const overhead: Scenario = {
       const start = others.length > 0 ? round % others.length : 0;
       before = await bracketed([...others.slice(start), ...others.slice(0, start)], before);
     }
+    for (const entry of rated) entry.inRounds = entry.rates.length;
     // oauth-ccg's ratio is the one a target is set on, and the scatter of a measurement is such that the
     // rounds alone bound it only to a few percent: it gets measurements of its own, bracketed the same way.
     const subject = rated.find((entry) => entry.tally.contender.role === 'subject' && entry.tally.failure === undefined);
@@ -121,12 +128,12 @@ export const overhead: Scenario = {
       const until = now() + overheadSubjectMs;
       while (now() < until && subject.tally.failure === undefined) before = await bracketed([subject], before);
     }
-    const callsPerFloorMeasurement = floor ? median(floor.counts) : NaN;
+    const callsPerFloorMeasurement = floor ? median(floor.counts.slice(0, floor.inRounds)) : NaN;
     rated = rated.filter((entry) => entry.tally.failure === undefined);
     await Promise.all(rated.map((entry) => entry.instance.close?.()));
     // Medians, so that the bursts of load that a bracket does not cancel move the figures little.
-    for (const { tally, rates, ratios } of rated) {
-      tally.cells.rate = median(rates);
+    for (const { tally, rates, ratios, inRounds } of rated) {
+      tally.cells.rate = median(rates.slice(0, inRounds));
       if (tally === floor?.tally) {
         tally.cells.floorRatio = 1;
         continue;
@@ -162,9 +169,9 @@ export const overhead: Scenario = {
       title: 'Overhead',
       description: [
         `Calls at concurrency ${concurrency} with a token that stays valid, against an API and a token endpoint that answer at once, after ${overheadWarmupCalls.toLocaleString('en')} warm-up calls.`,
-        `*Calls per second*: measurements of ${overheadMeasurementMs} ms of calls (the floor made ${Math.round(callsPerFloorMeasurement).toLocaleString('en')} calls in its median measurement), each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements.`,
+        `*Calls per second*: measurements of ${overheadMeasurementMs} ms of calls (the floor made ${Math.round(callsPerFloorMeasurement).toLocaleString('en')} calls in its median measurement), each library measured once in each of ${overheadRounds} rounds (the floor before the first library and after each), the libraries taking turns and each round starting with the next library; the figure is the median of the library's measurements in the rounds.`,
         subject
-          ? `${subject.tally.contender.name}, whose ratio a target is set on, was then measured for ${overheadSubjectMs / 60_000 >= 1 ? `${overheadSubjectMs / 60_000} more minutes` : `${overheadSubjectMs / 1000} more seconds`}, alternately with the floor, in the same way: ${(subject.ratios.length - subjectRatiosFromRounds).toLocaleString('en')} more ratios, pooled with its ${subjectRatiosFromRounds} from the rounds.`
+          ? `${subject.tally.contender.name}, whose ratio a target is set on, was then measured for ${overheadSubjectMs / 60_000 >= 1 ? `${overheadSubjectMs / 60_000} more minutes` : `${overheadSubjectMs / 1000} more seconds`}, alternately with the floor, in the same way: ${(subject.ratios.length - subjectRatiosFromRounds).toLocaleString('en')} more ratios, pooled with its ${subjectRatiosFromRounds} from the rounds (its calls per second, like every library's, are from the rounds alone).`
           : '',
         "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median of the library's ratios (1.00 = no overhead).",
         "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its ratios (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
