@@ -1,6 +1,6 @@
 import { ConfigurationError, InvalidTokenError } from '../errors.ts';
 import { safeEmitter, type OAuthEventListener } from '../events.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lifecycle/retry.ts';
+import { DEFAULT_RETRY_POLICY, longestRetriedDuration, type RetryPolicy } from '../lifecycle/retry.ts';
 import type { TokenEndpointAuthMethod } from '../protocol/client-authentication.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
 import type { ClientCredentialsAuthManager } from './auth-manager.ts';
@@ -145,7 +145,8 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     provider: optionalFunction(credentials.oAuthTokenProvider, 'oAuthTokenProvider'),
     providerTimeout:
       configuration.tokenProviderTimeout === undefined
-        ? Math.min(longestTokenRequest(timeout, retry) + timeout, MAX_TIMER_DELAY)
+        ? // Room for the provider to call fetchToken through every attempt, and one timeout of its own work.
+          Math.min(longestRetriedDuration(retry, timeout) + timeout, MAX_TIMER_DELAY)
         : timerDelay(configuration.tokenProviderTimeout, 'tokenProviderTimeout'),
     onTokenUpdate: optionalFunction(credentials.oAuthOnTokenUpdate, 'oAuthOnTokenUpdate'),
   };
@@ -167,11 +168,6 @@ function optionalFunction<T>(value: T | undefined, name: string): T | undefined 
 function positive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${name} must be a positive number.`);
   return value;
-}
-
-/** The longest `fetchToken` may take: every attempt timing out, each retry after the longest wait the policy allows. */
-function longestTokenRequest(timeout: number, retry: RetryPolicy): number {
-  return retry.attempts * timeout + (retry.attempts - 1) * Math.max(retry.maxDelay, retry.maxRetryAfter);
 }
 
 /** Timers fire at once, not never, past 2³¹ − 1 ms (24.8 days): a longer timeout would time out every request. */

@@ -18,16 +18,8 @@ export function boundedTokenSource(source: TokenSource, ms: number, timedOut: ()
         const timer = setTimeout(() => reject(timedOut()), ms);
         // The request's own work, if it has any, keeps the process alive; the deadline alone never does.
         (timer as { unref?: () => void }).unref?.();
-        pending.then(
-          (lease) => {
-            clearTimeout(timer);
-            resolve(lease);
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        );
+        // `then(resolve, reject)` always fulfils, so the `finally` chain can never reject unhandled.
+        pending.then(resolve, reject).finally(() => clearTimeout(timer));
       }),
   };
 }

@@ -38,6 +38,11 @@ export async function withRetries<T>(
   }
 }
 
+/** The longest {@link withRetries} can take when each attempt takes up to `attemptMs`: every attempt used, each retry after the longest wait the policy allows. */
+export function longestRetriedDuration(policy: RetryPolicy, attemptMs: number): number {
+  return policy.attempts * attemptMs + (policy.attempts - 1) * Math.max(policy.maxDelay, policy.maxRetryAfter);
+}
+
 /** Network failures, timeouts, 429 and 5xx may pass; any other answer (invalid_client, a bad body) will not. */
 function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
   if (error instanceof NetworkError) return true;
