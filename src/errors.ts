@@ -49,6 +49,9 @@ function adviceFor(error: string): string {
   }
 }
 
+/** The most of any text from a server (a body, an error description) that an error keeps. */
+export const MAX_KEPT_TEXT = 4096;
+
 /**
  * An HTTP exchange with the token endpoint failed without an RFC 6749 error: an unexpected status,
  * a redirect, a body that is not a usable token response. Token values in `body` are redacted.
@@ -57,14 +60,15 @@ export class ApiError extends OAuthCcgError {
   override name = 'ApiError';
   readonly statusCode: number;
   readonly headers: Headers;
-  /** The response body as text, at most 4 KiB, with any token values replaced by `[redacted]`. */
+  /** The response body as text, at most 4 KiB, with any token or secret values replaced by `[redacted]`. */
   readonly body: string;
 
+  /** `details.body` must already be redacted (see `redactBody`); it is cut to 4 KiB here. */
   constructor(message: string, details: { statusCode: number; headers: Headers; body: string }) {
     super(message);
     this.statusCode = details.statusCode;
     this.headers = details.headers;
-    this.body = redactSecrets(details.body).slice(0, 4096);
+    this.body = details.body.slice(0, MAX_KEPT_TEXT);
   }
 }
 
@@ -81,19 +85,4 @@ export class TimeoutError extends NetworkError {
 /** A token handed to the library (configuration, token provider) is malformed, expired or of an unsupported type. */
 export class InvalidTokenError extends OAuthCcgError {
   override name = 'InvalidTokenError';
-}
-
-const SECRET_NAMES = 'access_token|refresh_token|id_token|client_secret|client_assertion';
-/** A whole JSON string value, escapes included: a token may contain `,`, `}` or `&`. */
-const SECRET_JSON_VALUE = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*`, 'gi');
-const SECRET_FORM_VALUE = new RegExp(`((?:^|[&\\s])(?:${SECRET_NAMES})=)[^&\\s]*`, 'gi');
-const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
-
-/**
- * Replaces token and secret values in a JSON or form-encoded body, so an error can keep the body for
- * diagnosis. Covers what a server could echo back from the request, too: a `client_secret` field or an
- * `Authorization` value.
- */
-function redactSecrets(body: string): string {
-  return body.replace(SECRET_JSON_VALUE, '$1[redacted]').replace(SECRET_FORM_VALUE, '$1[redacted]').replace(CREDENTIALS, '$1 [redacted]');
 }

@@ -30,19 +30,41 @@ export type OAuthEvent =
   | { readonly type: 'token-failed'; readonly error: unknown }
   /** The API refused the current token (HTTP 401); it is dropped and a new one is fetched. */
   | { readonly type: 'token-rejected' }
+  /**
+   * The API refused a token fetched moments ago to replace a refused one: it refuses every token, so
+   * getting more would not help. For `retryInMs` its 401s are returned as they are, without a token
+   * request; then one more new token is tried. Check the scopes and the audience (resource) the tokens
+   * are issued for against what the API expects.
+   */
+  | { readonly type: 'token-rejected-repeatedly'; readonly retryInMs: number }
   /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
   | { readonly type: 'callback-error'; readonly callback: 'oAuthOnTokenUpdate'; readonly error: unknown };
 
-export type OAuthEventListener = (event: OAuthEvent) => void;
+/**
+ * Receives events. It may be async (what it returns is ignored); what it throws or rejects with is dropped (a broken listener cannot be
+ * told through itself). Events that its own synchronous calls into the library cause while it runs (a
+ * `getToken()` in reply to `token-wait`, say) are not delivered to it: that would recurse without end.
+ */
+export type OAuthEventListener = (event: OAuthEvent) => unknown;
 
-/** Wraps a listener so that a listener that throws can never break the operation that reported the event. */
-export function safeEmitter(listener: OAuthEventListener | undefined): OAuthEventListener {
+/** What the library calls: never throws, never rejects, never re-enters the listener. */
+export type Emit = (event: OAuthEvent) => void;
+
+/** Wraps a listener so that a listener that throws, rejects or calls back in can never break the operation that reported the event, nor the process. */
+export function safeEmitter(listener: OAuthEventListener | undefined): Emit {
   if (!listener) return () => {};
+  let delivering = false;
+  const drop = () => {};
   return (event) => {
+    if (delivering) return;
+    delivering = true;
     try {
-      listener(event);
+      const result = listener(event) as PromiseLike<unknown> | undefined;
+      if (typeof result?.then === 'function') void Promise.resolve(result).then(undefined, drop);
     } catch {
-      // A broken listener cannot be told through itself; dropping its error is the only safe choice.
+      // Dropped, as is a rejection: see OAuthEventListener.
+    } finally {
+      delivering = false;
     }
   };
 }

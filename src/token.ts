@@ -67,7 +67,7 @@ export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: 
     throw new InvalidTokenError('The token has no accessToken, or it contains characters that cannot be sent in an HTTP header.');
   }
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw new InvalidTokenError(`The token type ${describeValue(tokenType)} is not supported; only Bearer tokens are.`);
+    throw new InvalidTokenError(`The token type ${describeTokenType(tokenType)} is not supported; only Bearer tokens are.`);
   }
   const expiresIn = optionalNumber(raw.expiresIn, 'expiresIn');
   const expiry = optionalNumber(raw.expiry, 'expiry');
@@ -89,29 +89,43 @@ export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: 
 }
 
 /**
- * A value from outside, named for an error message without trusting it: `String()` of an object from
- * JSON can throw (`{"toString": []}`), and a long string is cut short.
+ * A token type from outside, named for an error message without trusting it: shown only when it has the
+ * shape of a type name (`"mac"`, `"N_A"`), since a stored `"Bearer <token>"` would otherwise put the token
+ * itself in the message; and never through `String()`, which throws for some objects from JSON.
  */
-export function describeValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : `a value of type ${value === null ? 'null' : typeof value}`;
+export function describeTokenType(value: unknown): string {
+  if (typeof value === 'string') return /^[A-Za-z][\w.-]{0,19}$/.test(value) ? JSON.stringify(value) : '(not shown: not a type name)';
+  return `(not shown: a value of type ${value === null ? 'null' : typeof value})`;
 }
 
 function optionalNumber(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number)) {
-    throw new InvalidTokenError(`The token's ${name} is not a finite number.`);
-  }
+  const number = readNumber(value);
+  if (!Number.isFinite(number)) throw new InvalidTokenError(`The token's ${name} is not a finite number.`);
   return number;
+}
+
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A number as servers and stores write one: a number, a bigint, or a string of decimal digits. Anything
+ * else is NaN, including what `Number()` would accept but no one means as seconds: `"0x10"`, `"1e3"`, `""`.
+ */
+export function readNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
 }
 
 /**
  * Whether `token` has expired, or will within `clockSkew` seconds, at `now` (epoch milliseconds).
- * A token without `expiry` cannot be judged and counts as not expired.
+ * A token without `expiry` cannot be judged and counts as not expired; one whose `expiry` cannot be read
+ * (`"abc"`, `NaN`, a date string) counts as expired: a check that fails open would keep a dead token.
  */
 export function isTokenExpired(token: Pick<OAuthTokenInput, 'expiry'>, clockSkew: number, now: number): boolean {
-  if (token.expiry === undefined) return false;
-  const expiry = Number(token.expiry);
+  if (token.expiry === undefined || token.expiry === null) return false;
+  const expiry = readNumber(token.expiry);
+  if (!Number.isFinite(expiry)) return true;
   const expiresAt = expiry >= MILLISECONDS_FROM ? expiry : expiry * 1000;
   return now >= expiresAt - clockSkew * 1000;
 }

@@ -429,8 +429,8 @@ describe('the token goes only to the baseUrl origin', () => {
       assert.equal((await client.fetch(`${elsewhere.url}/collect`)).status, 200);
       assert.equal((await client.fetch(new Request(`${elsewhere.url}/collect`, { method: 'DELETE' }))).status, 200);
       assert.deepEqual(elsewhere.requests, [
-        { method: 'GET', path: '/collect', authorization: undefined },
-        { method: 'DELETE', path: '/collect', authorization: undefined },
+        { method: 'GET', path: '/collect', authorization: undefined, body: '' },
+        { method: 'DELETE', path: '/collect', authorization: undefined, body: '' },
       ]);
       assert.equal(server.tokenRequests.length, 0);
     } finally {
@@ -449,7 +449,7 @@ describe('the token goes only to the baseUrl origin', () => {
       });
       assert.equal((await client.fetch('/start')).status, 200);
       assert.match(redirecting.requests[0]?.authorization ?? '', /^Bearer /);
-      assert.deepEqual(elsewhere.requests, [{ method: 'GET', path: '/landing', authorization: undefined }]);
+      assert.deepEqual(elsewhere.requests, [{ method: 'GET', path: '/landing', authorization: undefined, body: '' }]);
     } finally {
       await Promise.all([elsewhere.close(), redirecting.close()]);
     }
@@ -518,6 +518,14 @@ describe('configuration', () => {
       [{ tokenUrl: 'https://user:pw@auth.example.com/token' }, /must not contain credentials/],
       [{ tokenUrl: undefined }, /tokenUrl is required/],
       [{ baseUrl: 'http://api.example.com' }, /baseUrl .*plain http/],
+      // A name under .localhost goes to DNS on most resolvers: only localhost itself and loopback addresses are loopback.
+      [{ baseUrl: 'http://api.localhost' }, /baseUrl .*plain http/],
+      [{ tokenUrl: 'http://auth.localhost:8080/token' }, /tokenUrl .*plain http/],
+      // Paths are appended to baseUrl: a query or fragment in it would end up in the middle of every URL.
+      [{ baseUrl: 'https://api.example.com/v2?api-version=1' }, /baseUrl must not have a query.*client\.fetch\('\/things\?api-version=1'\)/],
+      [{ baseUrl: 'https://api.example.com/v2#section' }, /baseUrl must not have a query \(\?…\) or fragment/],
+      [{ baseUrl: 'https://api.example.com/v2?' }, /baseUrl must not have a query/],
+      [{ tokenUrl: 'https://auth.example.com/token#x' }, /tokenUrl must not have a fragment/],
       [{ timeout: 0 }, /timeout/],
       [{ timeout: 2 ** 31 }, /timeout must be at most/],
       [{ tokenRequestAttempts: 0 }, /tokenRequestAttempts/],
@@ -536,7 +544,11 @@ describe('configuration', () => {
       );
     }
     assert.doesNotThrow(() => new Client({ tokenUrl: 'http://auth.example.com/token', allowInsecureHttp: true, clientCredentialsAuthCredentials: credentials }));
-    assert.doesNotThrow(() => new Client({ tokenUrl: 'http://localhost:8080/token', clientCredentialsAuthCredentials: credentials }));
+    for (const loopback of ['http://localhost:8080/token', 'http://127.0.0.2/token', 'http://[::1]:8080/token']) {
+      assert.doesNotThrow(() => new Client({ tokenUrl: loopback, clientCredentialsAuthCredentials: credentials }));
+    }
+    // RFC 6749 §3.2: a token endpoint may have a query, which is kept.
+    assert.doesNotThrow(() => new Client({ tokenUrl: 'https://auth.example.com/token?p=b2c_1_policy', clientCredentialsAuthCredentials: credentials }));
     // The provider's default deadline, derived from the longest timeout, stays a timer delay.
     assert.doesNotThrow(() => new Client({ tokenUrl: 'https://auth.example.com/token', timeout: 2 ** 31 - 1, clientCredentialsAuthCredentials: credentials }));
   });

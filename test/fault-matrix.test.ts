@@ -5,6 +5,7 @@
 // nowhere else (the bystander server hears nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   Client,
@@ -38,6 +39,8 @@ const BAD_TOKEN = 'bad-token-0123456789';
 const SETTLE_WITHIN_MS = 10_000;
 const TEST_OPTIONS = { timeout: 30_000 };
 const MIB = 1024 * 1024;
+/** The first cool-down after a permanent failure is 1 s. */
+const COOL_DOWN_MS = 1_050;
 
 interface Harness {
   readonly tokens: FaultServer;
@@ -87,6 +90,10 @@ async function callApi(client: Client, label: string): Promise<void> {
   assert.equal(outcome.value.status, 200);
   await outcome.value.text();
 }
+
+/** What the client treats as permanent: an answer that asking again as things stand cannot change. */
+const isPermanent = (error: unknown): boolean =>
+  (error instanceof ApiError || error instanceof OAuthProviderError) && error.statusCode !== 429 && error.statusCode < 500;
 
 const authorizations = (server: Recorder): (string | undefined)[] => server.requests.map((request) => request.authorization);
 
@@ -210,6 +217,14 @@ for (const fault of cases) {
       }
 
       // 3. Nothing bad was cached: the next call gets a healthy token if it has none, and the API receives it.
+      //    After a permanent failure, "next" means after its cool-down: until then calls fail at once with
+      //    the same error and no token request, so that a loop of calls cannot hammer the endpoint.
+      if ('error' in first && isPermanent(first.error)) {
+        const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+        assert.ok('error' in during && during.error === first.error, 'the same error, at once');
+        assert.equal(tokens.requests.length, fault.tokenRequests, 'no token request during the cool-down');
+        await sleep(COOL_DOWN_MS);
+      }
       const requestsBefore = tokens.requests.length;
       await callApi(client, 'the call after the fault');
       const lastAuthorization = authorizations(api).at(-1);

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Client, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import { Client, type ClientConfiguration, type ClientCredentialsAuthCredentials, type OAuthEvent } from 'oauth-ccg';
 import { startRecorder } from './support/recorder.ts';
 
 const SECRET = 'CANARY-SECRET-5e1f';
 const TOKENS = ['CANARY-TOKEN-1', 'CANARY-TOKEN-2', 'CANARY-TOKEN-3'];
-const CANARIES = [SECRET, ...TOKENS, encodeURIComponent(SECRET), btoa(`canary-client:${SECRET}`)];
+const CANARIES = [SECRET, ...TOKENS, encodeURIComponent(SECRET), btoa(`canary-client:${SECRET}`), SECRET.slice(0, 12), 'CANARY-TOKEN'];
 
 type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 const json = (status: number, value: unknown, headers = {}): Reply => (_req, res) =>
@@ -27,7 +27,7 @@ async function startTokenEndpoint(replies: Reply[]) {
   });
 }
 
-const scenarios: { name: string; replies: Reply[]; options?: Partial<ClientConfiguration> }[] = [
+const scenarios: { name: string; replies: Reply[]; options?: Partial<ClientConfiguration>; credentials?: Partial<ClientCredentialsAuthCredentials> }[] = [
   { name: 'success, then a 401 recovered with a second token', replies: [token(0), token(1)] },
   { name: 'a token type that is not Bearer', replies: [token(0, { token_type: 'mac' })] },
   { name: 'an OAuth error with a description', replies: [json(401, { error: 'invalid_client', error_description: 'bad client' })] },
@@ -38,6 +38,28 @@ const scenarios: { name: string; replies: Reply[]; options?: Partial<ClientConfi
   { name: 'a token with a space in it', replies: [json(200, { access_token: `${TOKENS[0]} x`, token_type: 'Bearer' })] },
   { name: 'a redirect', replies: [(_req, res) => res.writeHead(302, { location: "http://127.0.0.1:1/elsewhere" }).end()] },
   { name: 'a hang past the timeout', replies: [() => {}], options: { timeout: 200 } },
+  // Echoes that only a parser, or knowing the secrets, can catch.
+  { name: 'a JSON-escaped key', replies: [(_req, res) => res.writeHead(500).end(`{"access\\u005ftoken": "${TOKENS[0]}"}`)] },
+  { name: 'a form-encoded key', replies: [(_req, res) => res.writeHead(500).end(`access%5Ftoken=${TOKENS[0]}&x=1`)] },
+  { name: 'non-standard names', replies: [json(500, { accessToken: TOKENS[0], token: TOKENS[1], data: { id_token: TOKENS[0] } })] },
+  { name: 'the secret echoed in error_description', replies: [json(400, { error: 'invalid_client', error_description: `secret ${SECRET} is wrong`, error_uri: `https://e.example/?s=${encodeURIComponent(SECRET)}` })] },
+  { name: 'id:secret echoed in a 5xx body', replies: [(_req, res) => res.writeHead(503).end(`bad credentials canary-client:${SECRET} (${btoa(`canary-client:${SECRET}`)})`)] },
+  { name: 'a token held before, echoed in free text', replies: [(_req, res) => res.writeHead(500).end(`the last token you held was ${TOKENS[2]}, we think`)] },
+  {
+    name: 'a custom fetch whose error repeats the Basic credentials',
+    replies: [token(0)],
+    options: {
+      fetch: (input, init) =>
+        String(input).endsWith('/token')
+          ? Promise.reject(new TypeError(`refused: ${new Headers(init?.headers).get('authorization')} sent ${String(init?.body)}`))
+          : fetch(input, init),
+    },
+  },
+  {
+    name: 'a provider returning a token type that holds the token',
+    replies: [token(0)],
+    credentials: { oAuthTokenProvider: () => ({ accessToken: TOKENS[1]!, tokenType: `Bearer ${TOKENS[1]}` }) },
+  },
 ];
 
 test('no canary secret or token appears in anything observable', async () => {
@@ -61,7 +83,12 @@ test('no canary secret or token appears in anything observable', async () => {
         tokenRequestAttempts: 1,
         onEvent: (event) => events.push(event),
         ...scenario.options,
-        clientCredentialsAuthCredentials: { oAuthClientId: 'canary-client', oAuthClientSecret: SECRET, oAuthToken: { accessToken: TOKENS[2]!, expiry: 1 } },
+        clientCredentialsAuthCredentials: {
+          oAuthClientId: 'canary-client',
+          oAuthClientSecret: SECRET,
+          oAuthToken: { accessToken: TOKENS[2]!, expiry: 1 },
+          ...scenario.credentials,
+        },
       });
       const outcome = await client.fetch('/resource').then((response) => response.status, (error: unknown) => error);
       observed.push(

@@ -1,9 +1,11 @@
 import { ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
 import { boundedTokenSource } from '../lifecycle/bounded-token-source.ts';
 import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
+import { keepingAlive } from '../lifecycle/keep-alive.ts';
 import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
 import { clientSecretBasic, clientSecretPost } from '../protocol/client-authentication.ts';
+import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
 import { resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
 
@@ -14,24 +16,38 @@ export type AdditionalTokenParams = Readonly<Record<string, string | readonly st
 const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
 
 /**
+ * The token a client can hand to a client made from it by `withConfiguration`: usable now, and never one
+ * the API refused. Keyed by a symbol that is not exported, so it is no part of the public API.
+ * @internal
+ */
+export const transferableToken = Symbol('transferableToken');
+
+/**
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
  * and hands it to `oAuthTokenProvider`; it also stands alone, for callers that only need tokens.
  */
 export class ClientCredentialsAuthManager {
   readonly #settings: Settings;
+  readonly #secrets = new KnownSecrets();
   readonly #endpoint: EndpointTokenSource | undefined;
   readonly #tokens: ReusingTokenSource;
+  /** Whether `oAuthTokenProvider` is running synchronously: a `getToken()` from it then waits for itself. */
+  #inProvider = false;
 
   constructor(configuration: ClientConfiguration) {
     const settings = resolveSettings(configuration);
     this.#settings = settings;
-    this.#endpoint = createEndpointSource(settings);
+    this.#endpoint = createEndpointSource(settings, this.#secrets);
+    if (settings.initialToken) this.#secrets.addToken(settings.initialToken.token);
     const { provider, providerTimeout, emit } = settings;
     const source: TokenSource = provider
       ? boundedTokenSource(
-          { token: async () => this.#leaseFromProvider(await provider(this.token, this)) },
+          { token: () => this.#callProvider(provider) },
           providerTimeout,
-          () => new TimeoutError(`oAuthTokenProvider did not settle within ${providerTimeout} ms (tokenProviderTimeout); the next call asks it again.`),
+          () =>
+            new TimeoutError(
+              `oAuthTokenProvider did not settle within ${providerTimeout} ms (tokenProviderTimeout); the next call asks it again. A provider that awaits getToken() waits for itself: call fetchToken() instead.`,
+            ),
         )
       : { token: () => this.#fetchLease({}) };
     this.#tokens = new ReusingTokenSource({
@@ -41,6 +57,7 @@ export class ClientCredentialsAuthManager {
       clockSkew: settings.clockSkew,
       emit,
       onNewToken: ({ token }) => {
+        this.#secrets.addToken(token);
         const { accessToken: _secret, refreshToken: _alsoSecret, ...summary } = token;
         emit({ type: 'token-updated', source: provider ? 'provider' : 'endpoint', token: summary });
         this.#notifyTokenUpdate(token);
@@ -58,6 +75,9 @@ export class ClientCredentialsAuthManager {
    * Concurrent callers share one request. Aborting `signal` ends only this caller's wait.
    */
   async getToken(options: { signal?: AbortSignal } = {}): Promise<OAuthToken> {
+    if (this.#inProvider && !this.#tokens.ready()) {
+      throw new ConfigurationError('oAuthTokenProvider called getToken(), which waits for oAuthTokenProvider itself. Call fetchToken() for a new token.');
+    }
     return (await this.#tokens.token(options.signal)).token;
   }
 
@@ -75,7 +95,7 @@ export class ClientCredentialsAuthManager {
    * Concurrent calls with the same parameters share one request.
    */
   async fetchToken(additionalParams: AdditionalTokenParams = {}): Promise<OAuthToken> {
-    return (await this.#fetchLease(additionalParams)).token;
+    return (await keepingAlive(this.#fetchLease(additionalParams))).token;
   }
 
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
@@ -111,6 +131,22 @@ export class ClientCredentialsAuthManager {
     return this.#endpoint.request(tokenParams(this.#settings.scopes, additionalParams));
   }
 
+  /** @internal See {@link transferableToken}. */
+  [transferableToken](): OAuthToken | undefined {
+    return this.#tokens.transferable?.token;
+  }
+
+  async #callProvider(provider: NonNullable<Settings['provider']>): Promise<TokenLease> {
+    let returned: ReturnType<typeof provider>;
+    this.#inProvider = true;
+    try {
+      returned = provider(this.token, this);
+    } finally {
+      this.#inProvider = false;
+    }
+    return this.#leaseFromProvider(await returned);
+  }
+
   #leaseFromProvider(returned: unknown): TokenLease {
     try {
       return leaseToken(returned, Date.now(), this.#settings.defaultLifetime);
@@ -138,27 +174,39 @@ export class ClientCredentialsAuthManager {
   }
 }
 
-function createEndpointSource(settings: Settings): EndpointTokenSource | undefined {
+function createEndpointSource(settings: Settings, secrets: KnownSecrets): EndpointTokenSource | undefined {
   const { tokenUrl, clientId, clientSecret } = settings;
   if (!tokenUrl || clientId === undefined || clientSecret === undefined) return undefined;
   const authentication =
     settings.authMethod === 'client_secret_post' ? clientSecretPost(clientId, clientSecret) : clientSecretBasic(clientId, clientSecret);
+  secrets.addCredentials(authentication.secrets);
   return new EndpointTokenSource({
-    endpoint: { url: tokenUrl, authentication, timeout: settings.timeout, fetch: settings.fetch },
+    endpoint: { url: tokenUrl, authentication, timeout: settings.timeout, fetch: settings.fetch, scrub: secrets.scrub },
     retry: settings.retry,
     defaultLifetime: settings.defaultLifetime,
     emit: settings.emit,
   });
 }
 
-/** The body parameters after `grant_type`: scope (only when there are scopes), then the caller's extras. */
+/**
+ * The body parameters after `grant_type`: scope (only when there are scopes), then the caller's extras
+ * sorted by name, so that the same parameters given in another order make the same request and share it.
+ */
 function tokenParams(scopes: readonly string[], additionalParams: AdditionalTokenParams): URLSearchParams {
+  if (typeof additionalParams !== 'object' || additionalParams === null) {
+    throw new ConfigurationError('fetchToken takes an object of token request parameters, each a string or an array of strings.');
+  }
   const params = new URLSearchParams();
   if (scopes.length > 0) params.set('scope', scopes.join(' '));
-  for (const [name, value] of Object.entries(additionalParams)) {
+  for (const name of Object.keys(additionalParams).sort()) {
     if (RESERVED_PARAMS.has(name)) throw new ConfigurationError(`The token request parameter "${name}" is set by the library and cannot be overridden.`);
+    const value: unknown = additionalParams[name];
+    const values = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(values) || !values.every((item) => typeof item === 'string')) {
+      throw new ConfigurationError(`The token request parameter "${name}" must be a string or an array of strings.`);
+    }
     params.delete(name);
-    for (const item of typeof value === 'string' ? [value] : value) params.append(name, item);
+    for (const item of values) params.append(name, item);
   }
   return params;
 }

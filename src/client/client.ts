@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.ts';
 import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
-import { ClientCredentialsAuthManager } from './auth-manager.ts';
+import { ClientCredentialsAuthManager, transferableToken } from './auth-manager.ts';
 import { frozenConfiguration } from './frozen-configuration.ts';
 import { resolveSettings, tokenIdentity, type ClientConfiguration } from './configuration.ts';
 
@@ -47,7 +47,8 @@ export class Client {
   /**
    * A new client with `changes` applied; `clientCredentialsAuthCredentials` is merged field by field.
    * While the token endpoint, credentials and scopes stay the same and no `oAuthToken` is given, the new
-   * client starts from this client's current token instead of fetching another.
+   * client starts from this client's current token instead of fetching another, if that token is still
+   * usable and the API has not refused it.
    */
   withConfiguration(changes: Partial<ClientConfiguration>): Client {
     const current = this.configuration;
@@ -56,7 +57,7 @@ export class Client {
       ...changes,
       clientCredentialsAuthCredentials: { ...current.clientCredentialsAuthCredentials, ...changes.clientCredentialsAuthCredentials },
     };
-    const heldToken = this.clientCredentialsAuthManager.token;
+    const heldToken = this.clientCredentialsAuthManager[transferableToken]();
     const keepsToken =
       heldToken !== undefined &&
       changes.clientCredentialsAuthCredentials?.oAuthToken === undefined &&

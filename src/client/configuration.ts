@@ -1,5 +1,5 @@
 import { ConfigurationError, InvalidTokenError } from '../errors.ts';
-import { safeEmitter, type OAuthEventListener } from '../events.ts';
+import { safeEmitter, type Emit, type OAuthEventListener } from '../events.ts';
 import { DEFAULT_RETRY_POLICY, longestRetriedDuration, type RetryPolicy } from '../lifecycle/retry.ts';
 import type { TokenEndpointAuthMethod } from '../protocol/client-authentication.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
@@ -88,7 +88,7 @@ export interface Settings {
   readonly retry: RetryPolicy;
   readonly defaultLifetime: number;
   readonly fetch: typeof fetch;
-  readonly emit: OAuthEventListener;
+  readonly emit: Emit;
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
   readonly scopes: readonly string[];
@@ -112,6 +112,8 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     throw new ConfigurationError('Give both oAuthClientId and oAuthClientSecret, or neither.');
   }
   const tokenUrl = optionalUrl(configuration.tokenUrl, 'tokenUrl', allowInsecureHttp);
+  // RFC 6749 §3.2: the endpoint URI may have a query, which is kept, but no fragment.
+  if (tokenUrl?.href.includes('#')) throw new ConfigurationError('tokenUrl must not have a fragment (#…).');
   if (clientId !== undefined && tokenUrl === undefined) {
     throw new ConfigurationError('tokenUrl is required to fetch tokens with oAuthClientId and oAuthClientSecret.');
   }
@@ -128,7 +130,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
   if (fetchImplementation !== undefined && typeof fetchImplementation !== 'function') throw new ConfigurationError('fetch must be a function.');
 
   return {
-    baseUrl: optionalUrl(configuration.baseUrl, 'baseUrl', allowInsecureHttp),
+    baseUrl: baseUrlOf(configuration.baseUrl, allowInsecureHttp),
     tokenUrl,
     authMethod,
     timeout,
@@ -202,9 +204,27 @@ function optionalUrl(value: string | URL | undefined, name: string, allowInsecur
   return url;
 }
 
-/** `hostname` as URL writes it: IPv6 in brackets, IPv4 normalised to dotted decimal. */
+/**
+ * Relative paths are appended to the base URL's text, so a query or fragment in it would end up in the
+ * middle of every URL built from it (`/v2?api-version=1` + `/things` → `/v2?api-version=1/things`).
+ */
+function baseUrlOf(value: string | URL | undefined, allowInsecureHttp: boolean): URL | undefined {
+  const url = optionalUrl(value, 'baseUrl', allowInsecureHttp);
+  if (url && /[?#]/.test(url.href)) {
+    throw new ConfigurationError(
+      "baseUrl must not have a query (?…) or fragment (#…): paths are appended to it. Give query parameters with each request instead, e.g. client.fetch('/things?api-version=1').",
+    );
+  }
+  return url;
+}
+
+/**
+ * `hostname` as URL writes it: IPv6 in brackets, IPv4 normalised to dotted decimal. Names under
+ * `.localhost` are not here: resolvers differ (RFC 6761 lets them, most send them to DNS), so only the
+ * name `localhost` itself and literal loopback addresses are known to stay on this machine.
+ */
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */

@@ -5,8 +5,9 @@ const REDACTED = '[redacted]';
 
 /**
  * A frozen copy of a configuration, so that neither the caller nor anyone holding the client can change
- * it behind the client's back. Its `JSON.stringify` and `util.inspect` forms replace the client secret and
- * the stored token with "[redacted]", so logging a configuration cannot leak them.
+ * it behind the client's back: URLs are kept as their text (a `URL` object stays mutable however frozen),
+ * lists and the stored token as frozen copies. Its `JSON.stringify` and `util.inspect` forms replace the
+ * client secret and the stored token with "[redacted]", so logging a configuration cannot leak them.
  */
 export function frozenConfiguration(configuration: ClientConfiguration): Readonly<ClientConfiguration> {
   const credentials = configuration.clientCredentialsAuthCredentials;
@@ -22,7 +23,16 @@ export function frozenConfiguration(configuration: ClientConfiguration): Readonl
       ...(view.oAuthToken !== undefined && { oAuthToken: REDACTED }),
     }),
   );
-  return withRedactedViews({ ...configuration, clientCredentialsAuthCredentials: frozenCredentials }, (view) => ({ ...view }));
+  const { baseUrl, tokenUrl } = configuration;
+  return withRedactedViews(
+    {
+      ...configuration,
+      ...(baseUrl instanceof URL && { baseUrl: baseUrl.href }),
+      ...(tokenUrl instanceof URL && { tokenUrl: tokenUrl.href }),
+      clientCredentialsAuthCredentials: frozenCredentials,
+    },
+    (view) => ({ ...view }),
+  );
 }
 
 /** Freezes `target` after giving it `toJSON` and an inspect hook that both show `redact(target)` instead. */

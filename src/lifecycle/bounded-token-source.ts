@@ -1,4 +1,5 @@
 import type { TokenLease } from '../token.ts';
+import { unref } from './keep-alive.ts';
 import type { TokenSource } from './token-source.ts';
 
 /**
@@ -17,7 +18,7 @@ export function boundedTokenSource(source: TokenSource, ms: number, timedOut: ()
         const pending = source.token();
         const timer = setTimeout(() => reject(timedOut()), ms);
         // The request's own work, if it has any, keeps the process alive; the deadline alone never does.
-        (timer as { unref?: () => void }).unref?.();
+        unref(timer);
         // `then(resolve, reject)` always fulfils, so the `finally` chain can never reject unhandled.
         pending.then(resolve, reject).finally(() => clearTimeout(timer));
       }),

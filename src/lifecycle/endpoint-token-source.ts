@@ -1,5 +1,5 @@
-import type { OAuthEventListener } from '../events.ts';
-import { requestToken, type TokenEndpoint } from '../protocol/token-request.ts';
+import type { Emit } from '../events.ts';
+import { endpointName, requestToken, type TokenEndpoint } from '../protocol/token-request.ts';
 import { leaseToken, type TokenLease } from '../token.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 
@@ -8,7 +8,7 @@ export interface EndpointTokenSourceOptions {
   readonly retry: RetryPolicy;
   /** Seconds a token without `expires_in` is taken to live. */
   readonly defaultLifetime: number;
-  readonly emit: OAuthEventListener;
+  readonly emit: Emit;
 }
 
 /**
@@ -37,7 +37,7 @@ export class EndpointTokenSource {
 
   async #requestWithRetries(params: URLSearchParams): Promise<TokenLease> {
     const { endpoint, retry, defaultLifetime, emit } = this.#options;
-    const url = endpoint.url.href;
+    const url = endpointName(endpoint.url);
     const { response, sentAt } = await withRetries(
       (attempt) => {
         emit({ type: 'token-request', url, attempt });

@@ -1,4 +1,5 @@
-import { ApiError, NetworkError, OAuthProviderError } from '../errors.ts';
+import { ApiError, NetworkError, OAuthCcgError, OAuthProviderError } from '../errors.ts';
+import { backgroundSleep } from './keep-alive.ts';
 
 /** How a token request is retried when it fails in a way that may pass. */
 export interface RetryPolicy {
@@ -33,7 +34,8 @@ export async function withRetries<T>(
       const delayMs = backoff(error, attempt, policy);
       if (delayMs === undefined) throw error;
       onRetry({ attempt, delayMs, error });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // Never what holds a process open: a caller awaiting the result holds it (see keepingAlive).
+      await backgroundSleep(delayMs);
     }
   }
 }
@@ -44,10 +46,18 @@ export function longestRetriedDuration(policy: RetryPolicy, attemptMs: number): 
 }
 
 /** Network failures, timeouts, 429 and 5xx may pass; any other answer (invalid_client, a bad body) will not. */
-function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
+export function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
   if (error instanceof NetworkError) return true;
   if (error instanceof ApiError || error instanceof OAuthProviderError) return error.statusCode === 429 || error.statusCode >= 500;
   return false;
+}
+
+/**
+ * A failure of the library's own kind that asking again as things stand cannot mend: invalid_client, a
+ * wrong tokenUrl, an unusable token. Errors it does not know (a token provider's own) are not judged.
+ */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof OAuthCcgError && !isTransient(error);
 }
 
 function backoff(error: NetworkError | ApiError | OAuthProviderError, attempt: number, policy: RetryPolicy): number | undefined {

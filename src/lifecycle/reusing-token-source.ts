@@ -1,7 +1,10 @@
 import { InvalidTokenError } from '../errors.ts';
-import type { OAuthEventListener } from '../events.ts';
+import type { Emit } from '../events.ts';
 import type { OAuthToken, TokenLease } from '../token.ts';
+import { CoolDown } from './cool-down.ts';
+import { keepingAlive } from './keep-alive.ts';
 import { renewalRetryDelay, scheduleRenewal, type RenewalSchedule } from './renewal-schedule.ts';
+import { isPermanent } from './retry.ts';
 import { abortable, type TokenSource } from './token-source.ts';
 
 export interface ReusingTokenSourceOptions {
@@ -15,13 +18,20 @@ export interface ReusingTokenSourceOptions {
   readonly clockSkew?: number;
   /** Called once for each token that differs from the one held before. */
   readonly onNewToken: (lease: TokenLease) => void;
-  readonly emit: OAuthEventListener;
+  readonly emit: Emit;
   readonly random?: () => number;
 }
 
 interface Held extends RenewalSchedule {
   readonly lease: TokenLease;
+  /** It was fetched to replace a token the API refused. */
+  readonly replacesRefused: boolean;
+  /** The API has refused it: it is never handed on, and refused again it is dropped. */
+  readonly refused: boolean;
 }
+
+/** A replacement refused within this long of its arrival tells that the API refuses every token, not this one. */
+const FRESH_REPLACEMENT_MS = 60_000;
 
 /**
  * Holds one token and hands it to every caller until it nears expiry (golang/oauth2's ReuseTokenSource,
@@ -32,7 +42,10 @@ interface Held extends RenewalSchedule {
  *   (started by a call, never by a timer), so an idle client costs nothing and never holds a process open;
  * - a failed background renewal is retried with backoff while the token lasts; after `usableUntil` callers
  *   wait for a fresh token and get the error if there is none: no request ever goes out without a token;
- * - failures are never cached: the next call that needs a token tries again.
+ * - failures are not cached, but a permanent one (invalid_client, say) is answered again at once to the
+ *   callers of a short, growing cool-down, so that a loop of calls cannot hammer the endpoint;
+ * - a token the API refuses is dropped, unless it was itself a fresh replacement for a refused one: an
+ *   API that refuses every token gets a growing cool-down, not a token request per call.
  */
 export class ReusingTokenSource implements TokenSource {
   readonly #options: ReusingTokenSourceOptions;
@@ -40,6 +53,12 @@ export class ReusingTokenSource implements TokenSource {
   #held: Held | undefined;
   #pending: Promise<TokenLease> | undefined;
   #renewalFailures = 0;
+  /** The last permanent failure of a token request that callers waited for, answered again during its cool-down. */
+  #permanentFailure: unknown;
+  readonly #failureCoolDown = new CoolDown();
+  readonly #refusalCoolDown = new CoolDown();
+  /** The next token adopted replaces a refused one. */
+  #replacingRefused = false;
 
   constructor(options: ReusingTokenSourceOptions) {
     this.#options = options;
@@ -52,6 +71,12 @@ export class ReusingTokenSource implements TokenSource {
     return this.#held?.lease.token;
   }
 
+  /** The token held, if it is usable now and the API has not refused it: what may be handed to another client. */
+  get transferable(): TokenLease | undefined {
+    const held = this.#held;
+    return held && !held.refused && Date.now() < held.usableUntil ? held.lease : undefined;
+  }
+
   /**
    * The token held, if it may be sent now, without waiting; past `renewAt` this also starts the one
    * background renewal.
@@ -61,8 +86,9 @@ export class ReusingTokenSource implements TokenSource {
     const now = Date.now();
     if (held && now < held.usableUntil) {
       if (now >= held.renewAt && !this.#pending) {
-        this.#options.emit({ type: 'renewal-started' });
+        // Started before it is reported, so that a listener calling back in finds it under way.
         void this.#renew();
+        this.#options.emit({ type: 'renewal-started' });
       }
       return held.lease;
     }
@@ -73,31 +99,47 @@ export class ReusingTokenSource implements TokenSource {
   token(signal?: AbortSignal): Promise<TokenLease> {
     const ready = this.ready();
     if (ready) return Promise.resolve(ready);
+    if (!this.#pending && this.#failureCoolDown.active(Date.now())) return Promise.reject(this.#permanentFailure);
+    const renewal = this.#renew();
     this.#options.emit({ type: 'token-wait' });
-    return abortable(this.#renew(), signal);
+    return keepingAlive(abortable(renewal, signal));
   }
 
   /**
    * Stops using `token` because the API refused it. Only the token held now is affected: when many
-   * requests fail on one stale token, the first call drops it and the rest find a newer one.
+   * requests fail on one stale token, the first call drops it and the rest find a newer one. Returns
+   * whether it was dropped; it is kept when the API refused its fresh replacement too (see the class).
    */
   invalidate(token: OAuthToken): boolean {
     const held = this.#held;
-    if (!held || held.lease.token.accessToken !== token.accessToken || Date.now() >= held.usableUntil) return false;
-    this.#held = { ...held, usableUntil: -Infinity, renewAt: -Infinity };
+    const now = Date.now();
+    if (!held || held.lease.token.accessToken !== token.accessToken || now >= held.usableUntil || this.#refusalCoolDown.active(now)) return false;
+    if (held.replacesRefused && !held.refused && now - held.lease.obtainedAt < FRESH_REPLACEMENT_MS) {
+      this.#held = { ...held, refused: true };
+      const retryInMs = this.#refusalCoolDown.start(now);
+      this.#options.emit({ type: 'token-rejected-repeatedly', retryInMs });
+      return false;
+    }
+    if (!held.replacesRefused) this.#refusalCoolDown.reset();
+    this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
+    this.#replacingRefused = true;
     this.#options.emit({ type: 'token-rejected' });
     return true;
   }
 
   #renew(): Promise<TokenLease> {
     if (!this.#pending) {
-      const pending = this.#options.source
-        .token()
-        .then((lease) => this.#adopt(lease))
-        .catch((error: unknown) => {
-          this.#recordFailure(error);
-          throw error;
-        })
+      // Recorded as pending before the source is called: a source (a user's provider) that calls back in
+      // must find this renewal, not start another one, and another, without end.
+      const pending = Promise.resolve()
+        .then(() => this.#options.source.token())
+        .then(
+          (lease) => this.#adopt(lease),
+          (error: unknown) => {
+            this.#recordFailure(error);
+            throw error;
+          },
+        )
         .finally(() => {
           this.#pending = undefined;
         });
@@ -117,7 +159,9 @@ export class ReusingTokenSource implements TokenSource {
     }
     const previous = this.#held?.lease.token;
     this.#held = held;
+    this.#replacingRefused = false;
     this.#renewalFailures = 0;
+    this.#failureCoolDown.reset();
     if (previous?.accessToken !== lease.token.accessToken) this.#options.onNewToken(lease);
     return lease;
   }
@@ -126,6 +170,10 @@ export class ReusingTokenSource implements TokenSource {
     const held = this.#held;
     const now = Date.now();
     if (!held || now >= held.usableUntil) {
+      if (isPermanent(error)) {
+        this.#permanentFailure = error;
+        this.#failureCoolDown.start(now);
+      }
       this.#options.emit({ type: 'token-failed', error });
       return;
     }
@@ -136,6 +184,6 @@ export class ReusingTokenSource implements TokenSource {
   }
 
   #schedule(lease: TokenLease): Held {
-    return { lease, ...scheduleRenewal(lease, this.#options.clockSkew, this.#random) };
+    return { lease, replacesRefused: this.#replacingRefused, refused: false, ...scheduleRenewal(lease, this.#options.clockSkew, this.#random) };
   }
 }

@@ -6,6 +6,8 @@
 export interface ClientAuthentication {
   readonly method: TokenEndpointAuthMethod;
   readonly clientId: string;
+  /** The secret texts this method sends, exactly as sent, so that an echo of any of them can be found and redacted. */
+  readonly secrets: readonly string[];
   apply(request: { headers: Headers; body: URLSearchParams }): void | Promise<void>;
 }
 
@@ -13,10 +15,12 @@ export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_pos
 
 /** client_secret_basic: HTTP Basic with the id and secret form-urlencoded first, as RFC 6749 §2.3.1 requires. */
 export function clientSecretBasic(clientId: string, clientSecret: string): ClientAuthentication {
-  const authorization = `Basic ${encodeBasicCredentials(clientId, clientSecret)}`;
+  const credentials = encodeBasicCredentials(clientId, clientSecret);
+  const authorization = `Basic ${credentials}`;
   return {
     method: 'client_secret_basic',
     clientId,
+    secrets: [clientSecret, credentials],
     apply: ({ headers }) => headers.set('authorization', authorization),
   };
 }
@@ -26,6 +30,7 @@ export function clientSecretPost(clientId: string, clientSecret: string): Client
   return {
     method: 'client_secret_post',
     clientId,
+    secrets: [clientSecret],
     apply: ({ body }) => {
       body.set('client_id', clientId);
       body.set('client_secret', clientSecret);

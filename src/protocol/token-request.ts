@@ -1,4 +1,5 @@
 import { ApiError, NetworkError, OAuthCcgError, TimeoutError } from '../errors.ts';
+import { redactText, type Scrub } from '../redaction.ts';
 import type { ClientAuthentication } from './client-authentication.ts';
 import { parseTokenResponse, type TokenResponse } from './token-response.ts';
 
@@ -9,6 +10,8 @@ export interface TokenEndpoint {
   /** Milliseconds until the whole exchange, body included, is given up. */
   readonly timeout: number;
   readonly fetch: typeof fetch;
+  /** Removes the client's known secrets from any text an error keeps. */
+  readonly scrub: Scrub;
 }
 
 /** No legitimate token response comes near this; a larger body is an error, not a memory hazard. */
@@ -32,7 +35,7 @@ export async function requestToken(
   await endpoint.authentication.apply({ headers, body });
 
   const timeout = AbortSignal.timeout(endpoint.timeout);
-  const where = endpoint.url.origin + endpoint.url.pathname;
+  const where = endpointName(endpoint.url);
   const sentAt = Date.now();
   try {
     const response = await endpoint.fetch(endpoint.url, { method: 'POST', headers, body, redirect: 'manual', signal: timeout });
@@ -44,14 +47,20 @@ export async function requestToken(
       );
     }
     const text = await readCapped(response, where);
-    return { response: parseTokenResponse({ status: response.status, headers: response.headers, body: text }), sentAt };
+    return { response: parseTokenResponse({ status: response.status, headers: response.headers, body: text }, endpoint.scrub), sentAt };
   } catch (error) {
     if (error instanceof OAuthCcgError) throw error;
     if (timeout.aborted) {
       throw new TimeoutError(`The token endpoint ${where} did not answer within ${endpoint.timeout} ms (the timeout option).`);
     }
-    throw new NetworkError(`The token request to ${where} failed: ${describe(error)}.`);
+    // A custom fetch may put anything in its message, the request's own headers included.
+    throw new NetworkError(`The token request to ${where} failed: ${redactText(describe(error), endpoint.scrub)}.`);
   }
+}
+
+/** The endpoint as messages and events name it: without its query, which is the server's business and may carry anything. */
+export function endpointName(url: URL): string {
+  return url.origin + url.pathname;
 }
 
 async function readCapped(response: Response, where: string): Promise<string> {

@@ -1,5 +1,6 @@
-import { ApiError, OAuthProviderError } from '../errors.ts';
-import { describeValue, isHeaderSafe } from '../token.ts';
+import { ApiError, MAX_KEPT_TEXT, OAuthProviderError } from '../errors.ts';
+import { redactBody, redactText, type Scrub } from '../redaction.ts';
+import { describeTokenType, isHeaderSafe, readNumber } from '../token.ts';
 
 /** The fields of a successful RFC 6749 §5.1 token response that the library uses. */
 export interface TokenResponse {
@@ -19,24 +20,27 @@ export interface RawResponse {
  * Reads a token endpoint's answer. Strict where RFC 6749 speaks, lenient where real servers differ
  * harmlessly: `expires_in` as a numeric string, `token_type` in any case or missing, a form-encoded body
  * (GitHub-style servers), unknown fields. Returns the token fields or throws {@link OAuthProviderError}
- * (an RFC 6749 §5.2 error, even inside a 200) or {@link ApiError} (anything else unusable).
+ * (an RFC 6749 §5.2 error, even inside a 200) or {@link ApiError} (anything else unusable). Every text
+ * from the server that an error keeps is passed through `scrub`, after the redaction of its own structure.
  */
-export function parseTokenResponse(response: RawResponse): TokenResponse {
+export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) => text): TokenResponse {
   const fields = parseBody(response);
+  const serverText = (value: unknown, limit: number) => (typeof value === 'string' ? redactText(value.slice(0, limit), scrub) : undefined);
   if (fields && typeof fields.error === 'string') {
     throw new OAuthProviderError({
-      error: fields.error.slice(0, 100),
-      errorDescription: optionalString(fields.error_description)?.slice(0, 500),
-      errorUri: optionalString(fields.error_uri),
+      error: serverText(fields.error, 100)!,
+      errorDescription: serverText(fields.error_description, MAX_KEPT_TEXT),
+      errorUri: serverText(fields.error_uri, MAX_KEPT_TEXT),
       statusCode: response.status,
       headers: response.headers,
     });
   }
-  const fail = (problem: string) => new ApiError(problem, { statusCode: response.status, headers: response.headers, body: response.body });
+  const fail = (problem: string) =>
+    new ApiError(problem, { statusCode: response.status, headers: response.headers, body: redactBody(response.body, scrub) });
   if (response.status < 200 || response.status > 299) {
     throw fail(`The token endpoint answered HTTP ${response.status} without an OAuth error response.`);
   }
-  if (!fields) throw fail('The token endpoint answered HTTP 200 with a body that is not a JSON object; is tokenUrl the token endpoint?');
+  if (!fields) throw fail(`The token endpoint answered HTTP ${response.status} with a body that is not a JSON object; is tokenUrl the token endpoint?`);
 
   const accessToken = fields.access_token;
   if (typeof accessToken !== 'string' || accessToken === '') throw fail('The token response has no access_token.');
@@ -44,7 +48,7 @@ export function parseTokenResponse(response: RawResponse): TokenResponse {
 
   const tokenType = fields.token_type ?? 'Bearer';
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw fail(`The token endpoint issued a token of type ${describeValue(tokenType)}; only Bearer tokens are supported.`);
+    throw fail(`The token endpoint issued a token of type ${describeTokenType(tokenType)}; only Bearer tokens are supported.`);
   }
 
   const expiresIn = parseExpiresIn(fields.expires_in);
@@ -63,18 +67,15 @@ function parseBody({ headers, body }: RawResponse): Record<string, unknown> | un
     const parsed: unknown = JSON.parse(body);
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
-    const type = headers.get('content-type') ?? '';
-    return type.includes('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body)) : undefined;
+    // Media types are case-insensitive (RFC 9110 §8.3.1): `Application/X-WWW-Form-Urlencoded; charset=utf-8` is a form.
+    const mediaType = headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+    return mediaType === 'application/x-www-form-urlencoded' ? Object.fromEntries(new URLSearchParams(body)) : undefined;
   }
 }
 
-/** `undefined` when absent, `null` when present but unusable (zero, negative, not a number). */
+/** `undefined` when absent, `null` when present but unusable (zero, negative, not a decimal number). */
 function parseExpiresIn(value: unknown): number | undefined | null {
   if (value === undefined || value === null) return undefined;
-  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : null;
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  const seconds = readNumber(value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }

@@ -26,7 +26,7 @@ type Send = (authorization: string | undefined) => Promise<Response>;
 /**
  * A `fetch` that authorizes requests to the API: it adds `Authorization: Bearer` for the base URL's
  * origin (never for another), and when the API refuses the token (401 `invalid_token`, or 401 naming no
- * error) it gets a new token and replays the request once, if the body can be sent again.
+ * error, from the API's origin) it gets a new token and replays the request once, if the body can be sent again.
  * It resolves with the response whatever its status, and rejects only when no token can be had or the
  * request itself fails, exactly like `fetch`. Every request times out if its response headers do not arrive in time
  * (see {@link responseDeadline}).
@@ -43,18 +43,36 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
    */
   function sendWith(token: OAuthToken, send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
     return send(`Bearer ${token.accessToken}`).then((response) =>
-      isTokenRejection(response) ? afterRefusal(token, response, send, replayable, signal) : response,
+      refusesToken(response) ? afterRefusal(token, response, send, replayable, signal) : response,
     );
+  }
+
+  /**
+   * A 401 that speaks of our token: from the API's origin. After a redirect to another origin, fetch has
+   * already dropped the token, so that server's 401 says nothing about it.
+   */
+  function refusesToken(response: Response): boolean {
+    return isTokenRejection(response) && (!response.redirected || new URL(response.url).origin === baseUrl.origin);
   }
 
   async function afterRefusal(token: OAuthToken, response: Response, send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
     // Dropped even when this request cannot be replayed, so that the next call does not fail the same way.
     tokens.invalidateToken(token);
     if (!replayable) return response;
-    const renewed = await tokens.getToken({ signal });
+    let renewed: OAuthToken;
+    try {
+      renewed = await tokens.getToken({ signal });
+    } catch (error) {
+      // The caller gets the error, never this response: its body would hold the connection open.
+      void discard(response);
+      throw error;
+    }
     if (renewed.accessToken === token.accessToken) return response;
-    await response.body?.cancel();
-    return send(`Bearer ${renewed.accessToken}`);
+    await discard(response);
+    const replayed = await send(`Bearer ${renewed.accessToken}`);
+    // Reported, not replayed again: a fresh token refused too is what the token source's cool-down is for.
+    if (refusesToken(replayed)) tokens.invalidateToken(renewed);
+    return replayed;
   }
 
   function authorized(send: Send, replayable: boolean, signal: AbortSignal | undefined): Promise<Response> {
@@ -70,13 +88,15 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
     return SCHEME.test(input) ? undefined : `${prefix}/${input.replace(/^\/+/, '')}`;
   }
 
-  /** The common case, kept free of Request objects: a string or URL, and an init whose body can be re-sent unless it is a stream. */
+  /** The common case, kept free of Request objects: a string or URL, and an init. */
   function fetchUrl(input: string | URL, init: RequestInit | undefined): Promise<Response> {
     const path = typeof input === 'string' ? pathUnderBase(input) : undefined;
-    const url = path ?? input;
+    // A URL object is read once, now, as fetch itself does: the caller may change it before the request
+    // goes (after a wait for a token, or at a replay), and the origin checked must be the origin sent to.
+    const url = path ?? (typeof input === 'string' ? input : input.href);
     const send: Send = (authorization) => withDeadline(init ?? NO_INIT, (deadline) => options.fetch(url, requestInit(init, authorization, deadline)));
     if (path === undefined && new URL(url).origin !== baseUrl.origin) return send(undefined);
-    return authorized(send, !(init?.body instanceof ReadableStream), init?.signal ?? undefined);
+    return authorized(send, isReplayable(init?.body), init?.signal ?? undefined);
   }
 
   /** A Request input: its body is kept by cloning, so it can be replayed. */
@@ -88,11 +108,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
       return withDeadline(original, (deadline) => options.fetch(copy, deadline as RequestInit));
     };
     if (new URL(request.url).origin !== baseUrl.origin) return send(request)(undefined);
-    const streamed = init?.body instanceof ReadableStream;
+    // The Request's own body is kept by a clone; a body given in `init` only if it can be read twice.
+    const replayable = init?.body === undefined || isReplayable(init.body);
     // Sending consumes a body; the first attempt gets a clone so the original stays whole for a replay.
-    const first = send(request.body === null || streamed ? request : request.clone());
+    const first = send(request.body === null || !replayable ? request : request.clone());
     let attempts = 0;
-    return authorized((authorization) => (attempts++ === 0 ? first : send(request))(authorization), !streamed, request.signal);
+    return authorized((authorization) => (attempts++ === 0 ? first : send(request))(authorization), replayable, request.signal);
   }
 
   return (input, init) => {
@@ -103,6 +124,28 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
       return Promise.reject(error);
     }
   };
+}
+
+/**
+ * Whether fetch can send `body` again from the same init: text, form data and bytes can; a stream, an
+ * async iterable or a Node `Readable` is consumed by the first send, and a replay would send it empty or fail.
+ */
+function isReplayable(body: RequestInit['body'] | undefined): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    typeof body === 'string' ||
+    body instanceof URLSearchParams ||
+    body instanceof Blob ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body) ||
+    body instanceof FormData
+  );
+}
+
+/** Cancels a response body the caller will never receive, which would otherwise hold its connection open. */
+function discard(response: Response): Promise<void> | undefined {
+  return response.body?.cancel().catch(() => {});
 }
 
 const SLASH = 0x2f;
