@@ -271,6 +271,27 @@ describe('an endpoint that refuses every request', () => {
     }));
 });
 
+describe('fetchToken parameters', () => {
+  test('the same parameters in another order are the same request, shared while it runs', () =>
+    withServers(undefined, async ({ tokens, client }) => {
+      const manager = client().clientCredentialsAuthManager;
+      const [first, second] = await Promise.all([
+        manager.fetchToken({ audience: 'a', resource: ['https://r.example/1', 'https://r.example/2'] }),
+        manager.fetchToken({ resource: ['https://r.example/1', 'https://r.example/2'], audience: 'a' }),
+      ]);
+      assert.equal(first.accessToken, second.accessToken);
+      assert.equal(tokens.requests.length, 1);
+      assert.equal(tokens.requests[0]?.body, 'grant_type=client_credentials&audience=a&resource=https%3A%2F%2Fr.example%2F1&resource=https%3A%2F%2Fr.example%2F2');
+    }));
+
+  test('a parameter that is not a string or an array of strings is a ConfigurationError', async () => {
+    const manager = new Client({ tokenUrl: 'https://auth.example.com/token', clientCredentialsAuthCredentials: credentials }).clientCredentialsAuthManager;
+    for (const params of [{ resource: 5 }, { resource: [1] }, { resource: null }, null]) {
+      await assert.rejects(manager.fetchToken(params as never), ConfigurationError, JSON.stringify(params));
+    }
+  });
+});
+
 describe('callbacks that misbehave', () => {
   test('an async onEvent listener that rejects is contained, never an unhandled rejection', () =>
     withServers(undefined, async ({ client: makeClient }) => {
