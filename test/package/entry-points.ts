@@ -9,6 +9,7 @@ interface Conditions {
 
 export interface Manifest {
   name: string;
+  version: string;
   exports: Record<string, Conditions | string>;
   bin?: Record<string, string>;
 }

@@ -20,8 +20,8 @@ const CONSUMER_FILES = resolve('test/package/consumer');
 const TSC = resolve('node_modules/typescript/bin/tsc');
 const ATTW = resolve('node_modules/@arethetypeswrong/cli/dist/index.js');
 
-/** What ships, and nothing else: the builds, the sources their maps point at, and the documents. */
-const SHIPPED = /^(?:dist\/(?:esm|cjs)\/.+|src\/.+\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
+/** What ships, and nothing else: the builds, the sources their maps point at, and the documents with what the README links to. */
+const SHIPPED = /^(?:dist\/(?:esm|cjs)\/.+|src\/.+\.ts|examples\/[\w-]+\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md|BENCHMARKS\.md|bench\/chart\.svg)$/;
 
 interface Consumer {
   name: string;
@@ -82,6 +82,22 @@ test('no declaration file imports a .ts path', async () => {
   const declarations = packedFiles.filter((file) => file.endsWith('.d.ts'));
   for (const file of declarations) {
     assert.doesNotMatch(await readFile(join(unpacked, file), 'utf8'), /(?:from\s*|import\(\s*)["']\.\.?\/[^"']*\.ts["']/, file);
+  }
+});
+
+test("the README's links work on the registry's page: anchors, or this version's files on unpkg", async () => {
+  const readme = await readFile(join(unpacked, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
+  assert.ok(links.length > 5);
+  const shipped = `https://unpkg.com/${manifest.name}@${manifest.version}/`;
+  for (const link of links) {
+    if (link.startsWith('#')) continue;
+    if (link.startsWith('https://unpkg.com/')) {
+      assert.ok(link.startsWith(shipped), `${link} is not this version's copy (${shipped})`);
+      assert.ok(packedFiles.includes(link.slice(shipped.length)), `${link}: the package does not ship it`);
+    } else {
+      assert.match(link, /^https:\/\//, `${link} is relative: dead on the registry's page`);
+    }
   }
 });
 
