@@ -6,6 +6,7 @@ const ERROR_BRAND = Symbol.for('oauth-ccg.OAuthCcgError');
  * secret or an access token in its message, properties or `cause`.
  */
 export class OAuthCcgError extends Error {
+  /** The class's name, which survives minification: `'OAuthCcgError'`, `'TimeoutError'`, … */
   override name = 'OAuthCcgError';
 
   /**
@@ -53,9 +54,13 @@ export class OAuthProviderError extends OAuthCcgError {
   override name = 'OAuthProviderError';
   /** The §5.2 error code: `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, or an extension. */
   readonly error: string;
+  /** The server's `error_description`: text for a developer, if it sent one. */
   readonly errorDescription: string | undefined;
+  /** The server's `error_uri`: a page about the error, if it sent one. */
   readonly errorUri: string | undefined;
+  /** The HTTP status of the response. */
   readonly statusCode: number;
+  /** The response headers (`WWW-Authenticate`, `Retry-After`, …). */
   readonly headers: Headers;
 
   constructor(details: { error: string; errorDescription?: string; errorUri?: string; statusCode: number; headers: Headers }) {
@@ -89,7 +94,9 @@ function adviceFor(error: string): string {
  */
 export class ApiError extends OAuthCcgError {
   override name = 'ApiError';
+  /** The HTTP status of the response. */
   readonly statusCode: number;
+  /** The response headers. */
   readonly headers: Headers;
   /** The response body as text, at most 4 KiB, with any token values replaced by `[redacted]`. */
   readonly body: string;
