@@ -20,6 +20,7 @@ const SCRATCH = resolve('node_modules/.cache/oauth-ccg-package-check');
 const CONSUMER_FILES = resolve('test/package/consumer');
 const TSC = resolve('node_modules/typescript/bin/tsc');
 const ATTW = resolve('node_modules/@arethetypeswrong/cli/dist/index.js');
+const TYPEDOC = resolve('node_modules/typedoc/bin/typedoc');
 
 /** What ships, and nothing else: the builds, the sources their maps point at, and the documents with what the README links to. */
 const SHIPPED = /^(?:dist\/(?:esm|cjs)\/.+|src\/.+\.ts|examples\/[\w-]+\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md|BENCHMARKS\.md|bench\/chart\.svg)$/;
@@ -122,6 +123,11 @@ test("no optional entry point's modules are in the client_secret bundle", async 
   if (entryPoints.length === 1 && entryPoints[0] === core) return t.skip('no optional entry point yet: every export is the core');
   const found = await optionalModulesInCore('src');
   assert.deepEqual(found, Object.fromEntries(Object.keys(found).map((specifier) => [specifier, []])));
+});
+
+test('every exported symbol and member of every entry point is documented (typedoc --validation.notDocumented)', async () => {
+  const sources = entryPoints.flatMap((entry) => ['--entryPoints', entry.source]);
+  await run('node', [TYPEDOC, ...sources, '--tsconfig', 'tsconfig.build.json', '--emit', 'none', '--validation.notDocumented', '--treatWarningsAsErrors'], '.');
 });
 
 describe('a scratch project that installs the tarball', () => {
