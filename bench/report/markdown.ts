@@ -94,7 +94,7 @@ export function renderMarkdown(report: Report): string {
     '## Bundle size',
     "Each library's client-credentials path as an application would bundle it: esbuild, ES module for the browser platform, minified, and gzipped at level 9 (`bench/size/`). The libraries do different amounts of work: the second column says what each bundle does.",
     sizeTable(report.sizes),
-    `Optional parts stay out of oauth-ccg's client_secret bundle: ${describeOptionalModules(report.optionalInCore).join(' ')}`,
+    `Optional entry points must stay out of oauth-ccg's client_secret bundle:\n\n${describeOptionalModules(report.optionalInCore).map((line) => `- ${line}`).join('\n')}`,
     '## Machine',
     [
       `- CPU: ${machine.cpu}, ${machine.cores} logical cores`,

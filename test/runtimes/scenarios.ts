@@ -62,8 +62,12 @@ export const scenarios: Scenario[] = [
       const client = clientFor(world, { clientCredentialsAuthCredentials: { oAuthClientId: world.shortLived.id, oAuthClientSecret: world.shortLived.secret }, onEvent: (event) => events.push(event.type) });
       expect((await client.fetch('/whoami')).status, 200, 'status of the first call');
       const first = client.clientCredentialsAuthManager.token?.accessToken;
-      // Past the renewal point (a third of the usable time left, jitter included) and well before the margin.
-      await sleep(world.shortLived.ttlSeconds * 600);
+      // A token is used until its margin (10% of its lifetime, 1 s to 10 s) before expiry, and its renewal is
+      // due from when a third of that usable time is left, less up to a quarter of that third for jitter: a
+      // quarter left at the latest. Just past that point the token is still used and due for renewal
+      // (5 s tokens: used for 4 s, renewal due by 3 s, this call at 3.1 s plus the first call's time).
+      const usableMs = (world.shortLived.ttlSeconds - Math.min(Math.max(world.shortLived.ttlSeconds / 10, 1), 10)) * 1000;
+      await sleep(usableMs * 0.75 + 100);
       events.length = 0;
       expect((await client.fetch('/whoami')).status, 200, 'status of the call after the renewal point');
       expect(events.includes('token-wait'), false, 'the call waited for a token');
