@@ -18,8 +18,9 @@ export async function startControlServer(authorizationServer: AuthorizationServe
   let failuresDue = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const route = `${req.method} ${new URL(req.url ?? '/', 'http://control').pathname}`;
-    if (route.split(' ')[1]!.startsWith('/silent/')) return; // no answer, ever: the client's timeout must end it
+    const path = new URL(req.url ?? '/', 'http://control').pathname;
+    if (path.startsWith('/silent/')) return; // no answer, ever: the client's timeout must end it
+    const route = `${req.method} ${path}`;
     switch (route) {
       case 'GET /token-requests':
         return json(res, 200, authorizationServer.tokenRequests.length);

@@ -26,6 +26,7 @@ const RUN_TIMEOUT_MS = 120_000;
 export const runtimes: Runtime[] = [
   {
     name: 'Node',
+    // The machine's Node, not the lock file's: its major version keeps the README's table the same across patch releases.
     version: async () => process.versions.node.split('.')[0]!,
     run: (bundles) => runScript(process.execPath, [bundles.script]),
   },

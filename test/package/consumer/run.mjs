@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const call = await program.callApi(server);
 const refused = await program.refusal(server);
 
-// The dual-package hazard: an error from one copy checked against the classes of the others.
+// The dual-package hazard: errors from one copy checked against the classes of the other.
 const copies = { import: await import('oauth-ccg'), require: require('oauth-ccg') };
 const instanceOf = {};
 for (const [loadedBy, copy] of Object.entries(copies)) {
