@@ -18,7 +18,8 @@ import { core, entryPoints, manifest } from './entry-points.ts';
 
 const SCRATCH = resolve('node_modules/.cache/oauth-ccg-package-check');
 const CONSUMER_FILES = resolve('test/package/consumer');
-const TSC = resolve('node_modules/typescript/bin/tsc');
+/** The repository's TypeScript, and the oldest the declarations support (a workspace of its own). */
+const COMPILERS = [resolve('node_modules/typescript/bin/tsc'), resolve('test/package/typescript-5.0/node_modules/typescript/bin/tsc')];
 const ATTW = resolve('node_modules/@arethetypeswrong/cli/dist/index.js');
 const TYPEDOC = resolve('node_modules/typedoc/bin/typedoc');
 
@@ -137,9 +138,11 @@ describe('a scratch project that installs the tarball', () => {
   });
 
   for (const consumer of CONSUMERS) {
-    test(`${consumer.name}: type-checks, and a real call through the package succeeds`, async () => {
+    test(`${consumer.name}: type-checks with TypeScript 5.0 and the current one, and a real call through the package succeeds`, async () => {
       const directory = await createConsumer(consumer);
-      await run('node', [TSC, '-p', directory], directory);
+      const [current, oldest] = COMPILERS as [string, string];
+      await run('node', [oldest, '-p', directory, '--noEmit'], directory);
+      await run('node', [current, '-p', directory], directory);
       if (consumer.bundled) {
         await build({ entryPoints: [join(directory, 'program.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(directory, 'out/program.js'), logLevel: 'error' });
       }
