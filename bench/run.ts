@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (or `npm run bench -- --quick`): drives every library through the same scenarios
- * against local servers, then writes BENCHMARKS.md and bench/chart.svg.
+ * against local servers, measures their bundle sizes, then writes BENCHMARKS.md and bench/chart.svg.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadContenders } from './contenders/index.ts';
@@ -16,6 +16,7 @@ import { CLIENT_SECRET, type Context, type ScenarioResult } from './scenarios/sc
 import { storm } from './scenarios/storm.ts';
 import { transient } from './scenarios/transient.ts';
 import { startServers } from './servers/control.ts';
+import { measureBundles, optionalModulesInCore } from './size/size.ts';
 
 const CHART = 'bench/chart.svg';
 const SCENARIOS = [coldBurst, rollover, storm, transient, overhead];
@@ -39,6 +40,10 @@ try {
   servers.stop();
 }
 
+const sizes = await measureBundles('dist/esm');
+const optionalInCore = await optionalModulesInCore('dist/esm');
+log('bundle sizes measured');
+
 const machine = describeMachine();
 const markdown = renderMarkdown({
   profile,
@@ -49,9 +54,13 @@ const markdown = renderMarkdown({
   unavailable,
   results,
   targets: checkTargets(results, profile),
+  sizes,
+  optionalInCore,
   chart: CHART,
 });
 const details = `${profile.name} run · Node ${machine.node} · ${machine.cpu} × ${machine.cores} · details in BENCHMARKS.md`;
 await writeFile(outputPath('BENCHMARKS.md'), markdown);
 await writeFile(outputPath(CHART), await renderChart(results, details));
 log('wrote BENCHMARKS.md and bench/chart.svg');
+// An optional feature in the client_secret bundle is a regression, whatever the timings say.
+if (Object.values(optionalInCore).some((modules) => modules.length > 0)) process.exitCode = 1;

@@ -1,9 +1,44 @@
+/** Marks `OAuthCcgError.prototype` in every copy of this library: `Symbol.for` is shared by all of them. */
+const ERROR_BRAND = Symbol.for('oauth-ccg.OAuthCcgError');
+
 /**
  * Every error this library throws is an {@link OAuthCcgError}. None of them ever carries a client
  * secret or an access token in its message, properties or `cause`.
  */
 export class OAuthCcgError extends Error {
+  /** The class's name, which survives minification: `'OAuthCcgError'`, `'TimeoutError'`, … */
   override name = 'OAuthCcgError';
+
+  /**
+   * `instanceof` that holds across copies of this library. An application can load both the ES module and
+   * the CommonJS build (its own `import`, a dependency's `require`), and an error thrown by one copy must
+   * still be an instance of the class imported from the other. An error from another copy is an instance
+   * of a class when a class of that name is on its prototype chain: a `TimeoutError` is a `NetworkError`,
+   * a `NetworkError` is never a `TimeoutError`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || classNamesOf(value).includes(this.name);
+  }
+
+  static {
+    Object.defineProperty(this.prototype, ERROR_BRAND, { value: true });
+  }
+}
+
+/**
+ * The names of the classes on an error's prototype chain, from its own up to `OAuthCcgError`, when it
+ * comes from some copy of this library. Empty otherwise, and empty when a minifier has renamed the
+ * classes (the names then no longer include the error's own `name`), since renamed classes of two copies
+ * could share a name.
+ */
+function classNamesOf(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || !(ERROR_BRAND in value)) return [];
+  const names: string[] = [];
+  for (let prototype = Object.getPrototypeOf(value) as object | null; prototype !== null; prototype = Object.getPrototypeOf(prototype) as object | null) {
+    names.push((prototype.constructor as { name: string }).name);
+    if (Object.hasOwn(prototype, ERROR_BRAND)) break;
+  }
+  return names.includes((value as { name?: unknown }).name as string) ? names : [];
 }
 
 /** The configuration cannot work: a missing or unsafe URL, a malformed credential, a bad option. */
@@ -19,9 +54,13 @@ export class OAuthProviderError extends OAuthCcgError {
   override name = 'OAuthProviderError';
   /** The §5.2 error code: `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, or an extension. */
   readonly error: string;
+  /** The server's `error_description`: text for a developer, if it sent one. */
   readonly errorDescription: string | undefined;
+  /** The server's `error_uri`: a page about the error, if it sent one. */
   readonly errorUri: string | undefined;
+  /** The HTTP status of the response. */
   readonly statusCode: number;
+  /** The response headers (`WWW-Authenticate`, `Retry-After`, …). */
   readonly headers: Headers;
 
   constructor(details: { error: string; errorDescription?: string; errorUri?: string; statusCode: number; headers: Headers }) {
@@ -58,7 +97,9 @@ export const MAX_KEPT_TEXT = 4096;
  */
 export class ApiError extends OAuthCcgError {
   override name = 'ApiError';
+  /** The HTTP status of the response. */
   readonly statusCode: number;
+  /** The response headers. */
   readonly headers: Headers;
   /** The response body as text, at most 4 KiB, with any token or secret values replaced by `[redacted]`. */
   readonly body: string;

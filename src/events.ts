@@ -2,10 +2,13 @@ import type { OAuthCcgError } from './errors.ts';
 
 /** What a new token looks like in events: everything but the token itself. */
 export interface TokenSummary {
+  /** The token type, `"Bearer"`. */
   readonly tokenType: string;
+  /** The lifetime in seconds the authorization server announced (`expires_in`), if it announced one. */
   readonly expiresIn?: number;
   /** Unix seconds. */
   readonly expiry?: number;
+  /** The scope the server granted, space-delimited, if it said. */
   readonly scope?: string;
 }
 
@@ -15,35 +18,92 @@ export interface TokenSummary {
  */
 export type OAuthEvent =
   /** An HTTP request to the token endpoint is about to be sent. `attempt` counts from 1. */
-  | { readonly type: 'token-request'; readonly url: string; readonly attempt: number }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-request';
+      /** The token endpoint. */
+      readonly url: string;
+      /** The attempt about to be made, from 1. */
+      readonly attempt: number;
+    }
   /** A token request failed in a way that may pass; the next attempt follows after `delayMs`. */
-  | { readonly type: 'token-request-retry'; readonly attempt: number; readonly delayMs: number; readonly error: OAuthCcgError }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-request-retry';
+      /** The attempt that failed, from 1. */
+      readonly attempt: number;
+      /** Milliseconds until the next attempt. */
+      readonly delayMs: number;
+      /** Why the attempt failed. */
+      readonly error: OAuthCcgError;
+    }
   /** A new token is in use. `source` says where it came from. */
-  | { readonly type: 'token-updated'; readonly source: 'endpoint' | 'provider'; readonly token: TokenSummary }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-updated';
+      /** The token endpoint, or `oAuthTokenProvider`. */
+      readonly source: 'endpoint' | 'provider';
+      /** The new token, without its value. */
+      readonly token: TokenSummary;
+    }
   /** A caller found no usable token and waits for a token request. In steady state, with renewal ahead of expiry, this never happens. */
-  | { readonly type: 'token-wait' }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-wait';
+    }
   /** The current token is near its expiry margin; a renewal runs in the background while it is still used. */
-  | { readonly type: 'renewal-started' }
+  | {
+      /** The event's kind. */
+      readonly type: 'renewal-started';
+    }
   /** A background renewal failed; the current token is still valid and is used while the renewal is retried. */
-  | { readonly type: 'renewal-failed'; readonly error: unknown; readonly retryInMs: number }
+  | {
+      /** The event's kind. */
+      readonly type: 'renewal-failed';
+      /** Why the renewal failed. */
+      readonly error: unknown;
+      /** Milliseconds until the renewal is tried again. */
+      readonly retryInMs: number;
+    }
   /** No valid token could be had: callers waiting for one get `error`. */
-  | { readonly type: 'token-failed'; readonly error: unknown }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-failed';
+      /** What the waiting callers are rejected with. */
+      readonly error: unknown;
+    }
   /** The API refused the current token (HTTP 401); it is dropped and a new one is fetched. */
-  | { readonly type: 'token-rejected' }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-rejected';
+    }
   /**
    * The API refused a token fetched moments ago to replace a refused one: it refuses every token, so
    * getting more would not help. For `retryInMs` its 401s are returned as they are, without a token
    * request; then one more new token is tried. Check the scopes and the audience (resource) the tokens
    * are issued for against what the API expects.
    */
-  | { readonly type: 'token-rejected-repeatedly'; readonly retryInMs: number }
+  | {
+      /** The event's kind. */
+      readonly type: 'token-rejected-repeatedly';
+      /** Milliseconds during which the API's 401s are returned without a token request. */
+      readonly retryInMs: number;
+    }
   /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
-  | { readonly type: 'callback-error'; readonly callback: 'oAuthOnTokenUpdate'; readonly error: unknown };
+  | {
+      /** The event's kind. */
+      readonly type: 'callback-error';
+      /** The callback that failed. */
+      readonly callback: 'oAuthOnTokenUpdate';
+      /** What it threw or rejected with. */
+      readonly error: unknown;
+    };
 
 /**
- * Receives events. It may be async (what it returns is ignored); what it throws or rejects with is dropped (a broken listener cannot be
- * told through itself). Events that its own synchronous calls into the library cause while it runs (a
- * `getToken()` in reply to `token-wait`, say) are not delivered to it: that would recurse without end.
+ * Receives every {@link OAuthEvent} (the `onEvent` option). It may be async (what it returns is ignored);
+ * what it throws or rejects with is dropped: a listener can never break a call, and a broken listener
+ * cannot be told through itself. Events that its own synchronous calls into the library cause while it
+ * runs (a `getToken()` in reply to `token-wait`, say) are not delivered to it: that would recurse without end.
  */
 export type OAuthEventListener = (event: OAuthEvent) => unknown;
 

@@ -5,6 +5,7 @@ import { InvalidTokenError } from './errors.ts';
  * so `JSON.stringify(token)` can be stored as it is and read back as an {@link OAuthTokenInput}.
  */
 export interface OAuthToken {
+  /** The access token: a secret, sent only to the API's origin and never in an event or an error. */
   readonly accessToken: string;
   /** Always `"Bearer"`: other token types are refused until sender-constrained tokens are supported. */
   readonly tokenType: string;
@@ -14,6 +15,7 @@ export interface OAuthToken {
   readonly expiry?: number;
   /** The scope the server granted, space-delimited, if it said. */
   readonly scope?: string;
+  /** A refresh token, if the server sent one (the client credentials grant does not use it). */
   readonly refreshToken?: string;
 }
 
@@ -25,12 +27,17 @@ export interface OAuthToken {
  * as unix milliseconds, so `expiry: BigInt(Date.now())` means "now", not the far future.
  */
 export interface OAuthTokenInput {
+  /** The access token. */
   accessToken: string;
   /** Defaults to `"Bearer"`; compared case-insensitively. */
   tokenType?: string;
+  /** The lifetime in seconds, counted from when the library receives the token; used when `expiry` is absent. */
   expiresIn?: number | bigint | string;
+  /** When the token expires: unix seconds, or unix milliseconds from 10^11 on. */
   expiry?: number | bigint | string;
+  /** The granted scope, space-delimited. */
   scope?: string;
+  /** A refresh token, kept as it is. */
   refreshToken?: string;
 }
 

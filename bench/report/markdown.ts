@@ -2,6 +2,7 @@ import type { Unavailable } from '../contenders/index.ts';
 import type { Contender } from '../contenders/contender.ts';
 import type { Profile } from '../profile.ts';
 import type { Figure, Row, ScenarioResult } from '../scenarios/scenario.ts';
+import { describeOptionalModules, sizeTable, type BundleSize } from '../size/size.ts';
 import { packageVersion, type Machine } from './environment.ts';
 import { formatCell, formatRatio, ratio } from './format.ts';
 import type { TargetCheck, Verdict } from './targets.ts';
@@ -17,6 +18,9 @@ export interface Report {
   unavailable: Unavailable[];
   results: ScenarioResult[];
   targets: TargetCheck[];
+  sizes: BundleSize[];
+  /** Modules of optional entry points found in oauth-ccg's client_secret bundle, by entry point. */
+  optionalInCore: Record<string, string[]>;
   /** The chart, relative to the repository root. */
   chart: string;
 }
@@ -87,6 +91,10 @@ export function renderMarkdown(report: Report): string {
       : notAheadLines.length === 0
         ? 'On every figure with a plainly better direction, oauth-ccg is ahead of every other library.'
         : `Figures with a plainly better direction on which another library matches or beats oauth-ccg (the fetch floor aside):\n\n${notAheadLines.map((line) => `- ${line}`).join('\n')}`,
+    '## Bundle size',
+    "Each library's client-credentials path as an application would bundle it: esbuild, ES module for the browser platform, minified, and gzipped at level 9 (`bench/size/`). The libraries do different amounts of work: the second column says what each bundle does.",
+    sizeTable(report.sizes),
+    `Optional entry points must stay out of oauth-ccg's client_secret bundle:\n\n${describeOptionalModules(report.optionalInCore).map((line) => `- ${line}`).join('\n')}`,
     '## Machine',
     [
       `- CPU: ${machine.cpu}, ${machine.cores} logical cores`,

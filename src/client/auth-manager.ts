@@ -131,7 +131,7 @@ export class ClientCredentialsAuthManager {
     return this.#endpoint.request(tokenParams(this.#settings.scopes, additionalParams));
   }
 
-  /** @internal See {@link transferableToken}. */
+  /** @internal The token `withConfiguration` may hand on (see `transferableToken` above). */
   [transferableToken](): OAuthToken | undefined {
     return this.#tokens.transferable?.token;
   }

@@ -73,6 +73,7 @@ export class Client {
     return `Client { baseUrl: ${JSON.stringify(baseUrl?.toString())}, tokenUrl: ${JSON.stringify(tokenUrl?.toString())}, clientId: ${JSON.stringify(clientId)} }`;
   }
 
+  /** The configuration, redacted: `JSON.stringify(client)` never shows the secret or a token. */
   toJSON(): unknown {
     return this.configuration;
   }

@@ -18,12 +18,15 @@ export type OAuthTokenProvider = (
 
 /** The credentials object of the seeds' SDKs. Every field is optional, but something must supply tokens. */
 export interface ClientCredentialsAuthCredentials {
+  /** The client id the authorization server knows this client by. */
   readonly oAuthClientId?: string;
+  /** The client's secret: sent only to `tokenUrl`, never in an event, an error or `JSON.stringify(configuration)`. */
   readonly oAuthClientSecret?: string;
   /** Sent space-delimited as `scope`; no `scope` parameter at all when absent or empty. */
   readonly oAuthScopes?: readonly string[];
   /** A token to start from, e.g. one saved by `oAuthOnTokenUpdate`. An expired one is replaced on first use. */
   readonly oAuthToken?: OAuthTokenInput;
+  /** Called instead of the token endpoint whenever there is no valid token; see {@link OAuthTokenProvider}. */
   readonly oAuthTokenProvider?: OAuthTokenProvider;
   /**
    * Called once for each new token, from the endpoint or the provider, e.g. to save it. If it throws or
@@ -69,6 +72,7 @@ export interface ClientConfiguration {
   readonly fetch?: typeof fetch;
   /** Receives every {@link OAuthEvent}: token requests, retries, renewals, failures, callback errors. */
   readonly onEvent?: OAuthEventListener;
+  /** The client's credentials, and how tokens are provided and reported: the SDKs' credentials object. */
   readonly clientCredentialsAuthCredentials: ClientCredentialsAuthCredentials;
 }
 

@@ -11,6 +11,7 @@ export interface ClientAuthentication {
   apply(request: { headers: Headers; body: URLSearchParams }): void | Promise<void>;
 }
 
+/** How the client authenticates to the token endpoint (RFC 6749 §2.3.1): HTTP Basic, or the id and secret in the form body. */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 /** client_secret_basic: HTTP Basic with the id and secret form-urlencoded first, as RFC 6749 §2.3.1 requires. */

@@ -1,0 +1,42 @@
+// What a user writes, type-checked and run by every scratch consumer project (ES module or CommonJS,
+// moduleResolution node16, nodenext or bundler) against the installed tarball.
+import { Client, OAuthCcgError, type ClientConfiguration, type OAuthEvent, type OAuthToken } from 'oauth-ccg';
+
+export interface ServerUnderTest {
+  tokenUrl: string;
+  apiUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** One real API call through the package; answers with what the API saw. */
+export async function callApi(server: ServerUnderTest): Promise<{ status: number; clientId: string; tokenType: string; events: OAuthEvent['type'][] }> {
+  const events: OAuthEvent['type'][] = [];
+  const configuration: ClientConfiguration = {
+    baseUrl: server.apiUrl,
+    tokenUrl: server.tokenUrl,
+    clientCredentialsAuthCredentials: { oAuthClientId: server.clientId, oAuthClientSecret: server.clientSecret },
+    onEvent: (event) => events.push(event.type),
+  };
+  const client = new Client(configuration);
+  const response = await client.fetch('/whoami');
+  const body = (await response.json()) as { clientId: string };
+  const token: OAuthToken | undefined = client.clientCredentialsAuthManager.token;
+  return { status: response.status, clientId: body.clientId, tokenType: token?.tokenType ?? 'none', events };
+}
+
+/** The error a wrong secret gets, by the class the caller imported. */
+export async function refusal(server: ServerUnderTest): Promise<OAuthCcgError> {
+  const client = new Client({
+    baseUrl: server.apiUrl,
+    tokenUrl: server.tokenUrl,
+    clientCredentialsAuthCredentials: { oAuthClientId: server.clientId, oAuthClientSecret: 'not-the-secret' },
+  });
+  try {
+    await client.fetch('/whoami');
+  } catch (error) {
+    if (error instanceof OAuthCcgError) return error;
+    throw error;
+  }
+  throw new Error('a wrong secret was accepted');
+}

@@ -1,0 +1,48 @@
+// The package's entry points as package.json publishes them. The package check, its consumers and the
+// size bench all read them here, so an entry point added to `exports` is checked everywhere at once.
+import { readFileSync } from 'node:fs';
+
+interface Conditions {
+  import: { types: string; default: string };
+  require: { types: string; default: string };
+}
+
+export interface Manifest {
+  name: string;
+  version: string;
+  exports: Record<string, Conditions | string>;
+  bin?: Record<string, string>;
+}
+
+export interface EntryPoint {
+  /** The key in `exports`: `.`, `./node`, … */
+  subpath: string;
+  /** What a user imports: `oauth-ccg`, `oauth-ccg/node`, … */
+  specifier: string;
+  /** The TypeScript module it is built from: `src/index.ts`, `src/node.ts`, … */
+  source: string;
+  /** The published files, relative to the package root. */
+  files: { esm: string; esmTypes: string; cjs: string; cjsTypes: string };
+}
+
+export const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
+
+export const entryPoints: EntryPoint[] = Object.entries(manifest.exports)
+  .filter((entry): entry is [string, Conditions] => typeof entry[1] !== 'string')
+  .map(([subpath, conditions]) => {
+    const esm = relative(conditions.import.default);
+    return {
+      subpath,
+      specifier: subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`,
+      // The build keeps src/'s layout: dist/esm/x.js comes from src/x.ts.
+      source: esm.replace(/^dist\/esm\//, 'src/').replace(/\.js$/, '.ts'),
+      files: { esm, esmTypes: relative(conditions.import.types), cjs: relative(conditions.require.default), cjsTypes: relative(conditions.require.types) },
+    };
+  });
+
+/** The entry point every other builds on, whose bundle the optional ones must stay out of. */
+export const core = entryPoints.find((entry) => entry.subpath === '.')!;
+
+function relative(path: string): string {
+  return path.replace(/^\.\//, '');
+}

@@ -1,0 +1,200 @@
+// The package as a user gets it: `npm pack` (which builds), publint, arethetypeswrong, then scratch
+// projects that install the tarball, type-check against it and call the test authorization server.
+//
+// Entry points come from package.json's `exports` and `bin`: a new one joins every check here by being
+// published there, with no list to keep in step.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { optionalModulesInCore } from '../../bench/size/size.ts';
+import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
+import { core, entryPoints, manifest } from './entry-points.ts';
+
+const SCRATCH = resolve('node_modules/.cache/oauth-ccg-package-check');
+const CONSUMER_FILES = resolve('test/package/consumer');
+/** The repository's TypeScript, and the oldest the declarations support (a workspace of its own). */
+const COMPILERS = [resolve('node_modules/typescript/bin/tsc'), resolve('test/package/typescript-5.0/node_modules/typescript/bin/tsc')];
+const ATTW = resolve('node_modules/@arethetypeswrong/cli/dist/index.js');
+const TYPEDOC = resolve('node_modules/typedoc/bin/typedoc');
+
+/** What ships, and nothing else: the builds, the sources their maps point at, and the documents with what the README links to. */
+const SHIPPED = /^(?:dist\/(?:esm|cjs)\/.+|src\/.+\.ts|examples\/[\w-]+\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md|BENCHMARKS\.md|bench\/chart\.svg)$/;
+
+interface Consumer {
+  name: string;
+  type: 'module' | 'commonjs';
+  compilerOptions: Record<string, unknown>;
+  /** Type-checked by tsc, then bundled by esbuild instead of compiled by tsc. */
+  bundled?: true;
+}
+
+/** One project per way TypeScript and Node read a package. Those with `types: ['node']` get `fetch` and friends from @types/node, the bundler one from lib DOM. */
+const CONSUMERS: Consumer[] = [
+  { name: 'esm-node16', type: 'module', compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] } },
+  { name: 'esm-nodenext', type: 'module', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', types: ['node'] } },
+  { name: 'esm-bundler', type: 'module', compilerOptions: { module: 'esnext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [], noEmit: true }, bundled: true },
+  { name: 'cjs-node16', type: 'commonjs', compilerOptions: { module: 'node16', moduleResolution: 'node16', types: ['node'] } },
+];
+
+let tarball: string;
+let packedFiles: string[];
+let unpacked: string;
+let server: AuthorizationServer;
+
+before(async () => {
+  await rm(SCRATCH, { recursive: true, force: true });
+  await mkdir(SCRATCH, { recursive: true });
+  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', SCRATCH], '.')) as [{ filename: string; files: { path: string }[] }];
+  tarball = join(SCRATCH, packed.filename);
+  packedFiles = packed.files.map((file) => file.path);
+  unpacked = join(SCRATCH, 'unpacked');
+  await mkdir(unpacked);
+  await run('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1'], '.');
+  server = await startAuthorizationServer();
+});
+after(() => server?.close());
+
+test('the tarball holds the builds, their sources, README, LICENSE and CHANGELOG, and nothing else', () => {
+  assert.deepEqual(packedFiles.filter((file) => !SHIPPED.test(file)), []);
+  for (const document of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cjs/package.json']) assert.ok(packedFiles.includes(document), document);
+  for (const entry of entryPoints) {
+    for (const file of [...Object.values(entry.files), ...Object.values(entry.files).map((path) => `${path}.map`)]) {
+      assert.ok(packedFiles.includes(file), `${entry.specifier}: ${file}`);
+    }
+    assert.ok(packedFiles.includes(entry.source), `${entry.specifier}: ${entry.source}`);
+  }
+});
+
+test('every source map and declaration map in the tarball resolves to a file in the tarball', async () => {
+  const maps = packedFiles.filter((file) => file.endsWith('.map'));
+  assert.ok(maps.length >= 4 * entryPoints.length);
+  for (const map of maps) {
+    const { sources, sourcesContent } = JSON.parse(await readFile(join(unpacked, map), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    assert.equal(sourcesContent, undefined, `${map} embeds its sources: the package ships them once, in src/`);
+    for (const source of sources) assert.ok(packedFiles.includes(join(dirname(map), source)), `${map} points at ${source}`);
+  }
+});
+
+test('no declaration file imports a .ts path', async () => {
+  const declarations = packedFiles.filter((file) => file.endsWith('.d.ts'));
+  for (const file of declarations) {
+    assert.doesNotMatch(await readFile(join(unpacked, file), 'utf8'), /(?:from\s*|import\(\s*)["']\.\.?\/[^"']*\.ts["']/, file);
+  }
+});
+
+test("the README's links work on the registry's page: anchors, or this version's files on unpkg", async () => {
+  const readme = await readFile(join(unpacked, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
+  assert.ok(links.length > 5);
+  const shipped = `https://unpkg.com/${manifest.name}@${manifest.version}/`;
+  for (const link of links) {
+    if (link.startsWith('#')) continue;
+    if (link.startsWith('https://unpkg.com/')) {
+      assert.ok(link.startsWith(shipped), `${link} is not this version's copy (${shipped})`);
+      assert.ok(packedFiles.includes(link.slice(shipped.length)), `${link}: the package does not ship it`);
+    } else {
+      assert.match(link, /^https:\/\//, `${link} is relative: dead on the registry's page`);
+    }
+  }
+});
+
+test('publint finds nothing, suggestions included', async () => {
+  const tarballData = await readFile(tarball);
+  const { messages, pkg } = await publint({ pack: { tarball: new Uint8Array(tarballData).buffer }, level: 'suggestion', strict: true });
+  assert.deepEqual(messages.map((message) => formatMessage(message, pkg) ?? message.code), []);
+});
+
+test('arethetypeswrong finds types, and no problem, for every entry point under node10, node16 (ESM and CommonJS) and bundler', async () => {
+  // Its exit code is 0 for a package without any types: the JSON says what it found.
+  const report = JSON.parse(await run('node', [ATTW, tarball, '--format', 'json'], '.', { allowFailure: true })) as {
+    analysis: { types: false | { kind: string }; problems: unknown[]; entrypoints: Record<string, unknown> };
+  };
+  assert.notEqual(report.analysis.types, false, 'no types found');
+  assert.deepEqual(report.analysis.problems, []);
+  assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), Object.keys(manifest.exports).sort());
+});
+
+test("no optional entry point's modules are in the client_secret bundle", async (t) => {
+  if (entryPoints.length === 1 && entryPoints[0] === core) return t.skip('no optional entry point yet: every export is the core');
+  const found = await optionalModulesInCore('src');
+  assert.deepEqual(found, Object.fromEntries(Object.keys(found).map((specifier) => [specifier, []])));
+});
+
+test('every exported symbol and member of every entry point is documented (typedoc --validation.notDocumented)', async () => {
+  const sources = entryPoints.flatMap((entry) => ['--entryPoints', entry.source]);
+  // --disableSources: no source links are emitted, and reading the git remote for them warns in a clone of a local path (as CI's is).
+  await run('node', [TYPEDOC, ...sources, '--tsconfig', 'tsconfig.build.json', '--emit', 'none', '--disableSources', '--validation.notDocumented', '--treatWarningsAsErrors'], '.');
+});
+
+describe('a scratch project that installs the tarball', () => {
+  before(async () => {
+    await writeFile(join(SCRATCH, 'package.json'), JSON.stringify({ private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball], SCRATCH);
+  });
+
+  for (const consumer of CONSUMERS) {
+    test(`${consumer.name}: type-checks with TypeScript 5.0 and the current one, and a real call through the package succeeds`, async () => {
+      const directory = await createConsumer(consumer);
+      const [current, oldest] = COMPILERS as [string, string];
+      await run('node', [oldest, '-p', directory, '--noEmit'], directory);
+      await run('node', [current, '-p', directory], directory);
+      if (consumer.bundled) {
+        await build({ entryPoints: [join(directory, 'program.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(directory, 'out/program.js'), logLevel: 'error' });
+      }
+      const registered = server.clients.basic;
+      const report = JSON.parse(await run('node', [
+        'run.mjs',
+        join(directory, 'out/program.js'),
+        JSON.stringify({ tokenUrl: server.tokenUrl, apiUrl: server.apiUrl, clientId: registered.id, clientSecret: registered.secret }),
+        JSON.stringify(entryPoints.map((entry) => entry.specifier)),
+      ], directory)) as Record<string, unknown>;
+
+      const crossCopy = { refusalIsOAuthProviderError: true, refusalIsOAuthCcgError: true, refusalIsTimeoutError: false, otherCopysTimeoutErrorIsNetworkError: true, otherCopysNetworkErrorIsTimeoutError: false };
+      assert.deepEqual(report, {
+        call: { status: 200, clientId: registered.id, tokenType: 'Bearer', events: ['token-wait', 'token-request', 'token-updated'] },
+        refusal: 'OAuthProviderError',
+        twoCopies: true,
+        instanceOf: { import: crossCopy, require: crossCopy },
+        entryPoints: Object.fromEntries(entryPoints.map((entry) => [entry.specifier, { import: true, require: true }])),
+      });
+    });
+  }
+
+  test('every bin runs with --help', async (t) => {
+    const bins = Object.keys(manifest.bin ?? {});
+    if (bins.length === 0) return t.skip('no bin yet');
+    for (const name of bins) {
+      await run(join(SCRATCH, 'node_modules/.bin', name), ['--help'], SCRATCH);
+    }
+  });
+});
+
+/** Writes a consumer project: its package.json and tsconfig.json, the shared program, and a module importing every entry point (so each one's types are checked). */
+async function createConsumer(consumer: Consumer): Promise<string> {
+  const directory = join(SCRATCH, consumer.name);
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, 'package.json'), JSON.stringify({ private: true, type: consumer.type }));
+  const compilerOptions = { target: 'ES2022', lib: ['ES2022'], strict: true, skipLibCheck: false, outDir: 'out', ...consumer.compilerOptions };
+  await writeFile(join(directory, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['program.ts', 'entry-points.ts'] }));
+  await writeFile(join(directory, 'entry-points.ts'), entryPoints.map((entry, index) => `export * as entry${index} from '${entry.specifier}';\n`).join(''));
+  for (const file of ['program.ts', 'run.mjs']) await copyFile(join(CONSUMER_FILES, file), join(directory, file));
+  return directory;
+}
+
+/** Runs a command and resolves with its stdout; a failure carries its output. */
+async function run(command: string, args: string[], cwd: string, options: { allowFailure?: boolean } = {}): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    if (options.allowFailure && stdout) return stdout;
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+}

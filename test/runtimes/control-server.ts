@@ -1,0 +1,70 @@
+// The control side of the conformance world, plain node:http on 127.0.0.1 beside the authorization server:
+// what a scenario running in another runtime cannot do for itself.
+//   GET  /token-requests       how many requests oidc-provider's token endpoint has received
+//   POST /revoke               revokes every token issued so far (the API then answers 401 invalid_token)
+//   POST /token/fail-next      the next request to /token gets a 503
+//   POST /token                oidc-provider's token endpoint, unless a failure is due
+//   *    /silent/…             accepts the request and never answers
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuthorizationServer } from '../support/authorization-server.ts';
+
+export interface ControlServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+export async function startControlServer(authorizationServer: AuthorizationServer): Promise<ControlServer> {
+  let failuresDue = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://control').pathname;
+    if (path.startsWith('/silent/')) return; // no answer, ever: the client's timeout must end it
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /token-requests':
+        return json(res, 200, authorizationServer.tokenRequests.length);
+      case 'POST /revoke':
+        await authorizationServer.revokeAllTokens();
+        return json(res, 200, 'revoked');
+      case 'POST /token/fail-next':
+        failuresDue += 1;
+        return json(res, 200, failuresDue);
+      case 'POST /token':
+        if (failuresDue > 0) {
+          failuresDue -= 1;
+          // Not an RFC 6749 error body (that would be an OAuthProviderError): an outage page.
+          return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        }
+        return forwardToTokenEndpoint(req, res);
+      default:
+        return json(res, 404, route);
+    }
+  }
+
+  async function forwardToTokenEndpoint(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(['authorization', 'content-type'].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
+    const answer = await fetch(authorizationServer.tokenUrl, { method: 'POST', headers, body: Buffer.concat(chunks) });
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => json(res, 500, String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

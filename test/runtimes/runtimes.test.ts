@@ -1,0 +1,100 @@
+// The conformance scenarios (./scenarios.ts) on Node, Bun, Deno and workerd, each against oidc-provider
+// and the control server under this Node process, on loopback. One bundle of the scenarios and the
+// library's source runs unchanged on the three script runtimes; workerd runs the same code as a Worker.
+//
+// The README's runtime table is rendered from these runs and must match them:
+// `UPDATE_README=1 npm run test:runtimes` rewrites it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
+import { startControlServer, type ControlServer } from './control-server.ts';
+import { runtimes, type Bundles } from './runtimes.ts';
+import { scenarios } from './scenarios.ts';
+import type { ScenarioResult, World } from './world.ts';
+
+/** Long enough that the renewal scenario's call lands between the renewal point and the margin on a slow machine (see its comments). */
+const SHORT_TOKEN_TTL_SECONDS = 5;
+
+let authorizationServer: AuthorizationServer;
+let controlServer: ControlServer;
+let directory: string;
+let bundles: Bundles;
+const ran: { runtime: string; version: string; results: ScenarioResult[] }[] = [];
+
+before(async () => {
+  authorizationServer = await startAuthorizationServer({ shortTokenTtlSeconds: SHORT_TOKEN_TTL_SECONDS });
+  controlServer = await startControlServer(authorizationServer);
+  const { basic, shortLived } = authorizationServer.clients;
+  const world: World = {
+    tokenUrl: authorizationServer.tokenUrl,
+    apiUrl: authorizationServer.apiUrl,
+    control: controlServer.origin,
+    client: basic,
+    shortLived: { ...shortLived, ttlSeconds: SHORT_TOKEN_TTL_SECONDS },
+  };
+  directory = await mkdtemp(join(tmpdir(), 'oauth-ccg-runtimes-'));
+  bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world) };
+  await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
+});
+after(async () => {
+  await controlServer?.close();
+  await authorizationServer?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+for (const runtime of runtimes) {
+  test(`on ${runtime.name}`, async (t) => {
+    const started = Date.now();
+    const results = await runtime.run(bundles);
+    t.diagnostic(`${runtime.name} ran the scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ran.push({ runtime: runtime.name, version: await runtime.version(), results });
+    assert.deepEqual(results.map((result) => result.scenario), scenarios.map((scenario) => scenario.name), 'every scenario reported, by name, in order');
+    for (const result of results) {
+      await t.test(result.scenario, (scenarioTest) => {
+        if (result.outcome === 'unsupported') return scenarioTest.skip(`${runtime.name} cannot run "${result.scenario}": ${result.detail}`);
+        assert.equal(result.outcome, 'passed', result.detail);
+      });
+    }
+  });
+}
+
+test("the README's runtime table is the one these runs give", async () => {
+  assert.equal(ran.length, runtimes.length, 'a runtime did not run');
+  const readme = await readFile('README.md', 'utf8');
+  const table = /(<!-- runtime-table[^\n]*-->\n)[^]*?(<!-- \/runtime-table -->)/;
+  assert.match(readme, table, 'README.md has no runtime table markers');
+  const current = readme.replace(table, `$1${runtimeTable()}$2`);
+  if (process.env.UPDATE_README === '1') await writeFile('README.md', current);
+  else assert.equal(readme, current, 'README.md: the runtime table differs from this run; UPDATE_README=1 npm run test:runtimes rewrites it');
+});
+
+function runtimeTable(): string {
+  const cell = (result: ScenarioResult | undefined): string =>
+    result?.outcome === 'passed' ? 'passes' : result?.outcome === 'unsupported' ? `cannot: ${result.detail}` : '**fails**';
+  const rows = [
+    `| scenario | ${ran.map((run) => `${run.runtime} ${run.version}`).join(' | ')} |`,
+    `| --- |${' --- |'.repeat(ran.length)}`,
+    ...scenarios.map((scenario) => `| ${scenario.name} | ${ran.map((run) => cell(run.results.find((result) => result.scenario === scenario.name))).join(' | ')} |`),
+  ];
+  return `${rows.join('\n')}\n`;
+}
+
+/** The scenarios with the library's own source (not dist/, which may be stale), as one ES module with `WORLD` set. */
+async function bundle(entryPoint: string, world: World): Promise<string> {
+  const result = await build({
+    entryPoints: [entryPoint],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    alias: { 'oauth-ccg': './src/index.ts' },
+    define: { WORLD: JSON.stringify(world) },
+    logLevel: 'error',
+  });
+  return result.outputFiles[0]!.text;
+}

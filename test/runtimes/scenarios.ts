@@ -1,0 +1,171 @@
+// The conformance scenarios: written once, run unchanged on every runtime (Node, Bun, Deno, workerd).
+// Web-standard APIs only — fetch, URL, timers, Promise — like the library itself: no node:assert, no
+// process, no Deno or Bun namespace. A later feature adds its scenarios to this list; one that a runtime
+// cannot run says so through `unsupportedBecause`, and the run reports it by name.
+import { ApiError, Client, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import type { World } from './world.ts';
+
+export interface Scenario {
+  name: string;
+  /** Why the runtime it is running on cannot run it; `undefined` when it can. Decided where it runs, by feature detection. */
+  unsupportedBecause?(): string | undefined;
+  run(world: World): Promise<void>;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'the first call fetches a token',
+    async run(world) {
+      const before = await tokenRequests(world);
+      const response = await clientFor(world).fetch('/whoami');
+      expect(response.status, 200, 'status');
+      expect(((await response.json()) as { clientId: string }).clientId, world.client.id, 'client id seen by the API');
+      expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
+    name: 'later calls reuse the token',
+    async run(world) {
+      const client = clientFor(world);
+      const before = await tokenRequests(world);
+      for (let call = 0; call < 5; call++) expect((await client.fetch('/whoami')).status, 200, `status of call ${call + 1}`);
+      expect((await tokenRequests(world)) - before, 1, 'token requests for 5 calls');
+    },
+  },
+  {
+    name: '1,000 concurrent first calls make 1 token request',
+    async run(world) {
+      const client = clientFor(world);
+      const before = await tokenRequests(world);
+      const statuses = await Promise.all(Array.from({ length: 1000 }, () => client.fetch('/whoami').then((response) => response.status)));
+      expect(statuses.filter((status) => status === 200).length, 1000, 'calls answered 200');
+      expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
+    name: 'a 401 gets a new token and the call is replayed',
+    async run(world) {
+      const client = clientFor(world);
+      expect((await client.fetch('/whoami')).status, 200, 'status before revocation');
+      const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+      await control(world, 'POST', '/revoke');
+      const before = await tokenRequests(world);
+      expect((await client.fetch('/whoami')).status, 200, 'status after revocation');
+      expect((await tokenRequests(world)) - before, 1, 'token requests after the 401');
+      expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+    },
+  },
+  {
+    name: 'the token is renewed ahead of expiry, with no caller waiting',
+    async run(world) {
+      const events: OAuthEvent['type'][] = [];
+      const client = clientFor(world, { clientCredentialsAuthCredentials: { oAuthClientId: world.shortLived.id, oAuthClientSecret: world.shortLived.secret }, onEvent: (event) => events.push(event.type) });
+      expect((await client.fetch('/whoami')).status, 200, 'status of the first call');
+      const first = client.clientCredentialsAuthManager.token?.accessToken;
+      // A token is used until its margin (10% of its lifetime, 1 s to 10 s) before expiry, and its renewal is
+      // due from when a third of that usable time is left, less up to a quarter of that third for jitter: a
+      // quarter left at the latest. Just past that point the token is still used and due for renewal
+      // (5 s tokens: used for 4 s, renewal due by 3 s, this call at 3.1 s plus the first call's time).
+      const usableMs = (world.shortLived.ttlSeconds - Math.min(Math.max(world.shortLived.ttlSeconds / 10, 1), 10)) * 1000;
+      await sleep(usableMs * 0.75 + 100);
+      events.length = 0;
+      expect((await client.fetch('/whoami')).status, 200, 'status of the call after the renewal point');
+      expect(events.includes('token-wait'), false, 'the call waited for a token');
+      expect(events.includes('renewal-started'), true, 'a renewal started');
+      await until(() => events.includes('token-updated'), 'the renewed token');
+      expect(client.clientCredentialsAuthManager.token?.accessToken !== first, true, 'the token changed');
+    },
+  },
+  {
+    name: 'a token endpoint failure fails the call, and the next call recovers',
+    async run(world) {
+      const client = clientFor(world, { tokenUrl: `${world.control}/token`, tokenRequestAttempts: 1 });
+      await control(world, 'POST', '/token/fail-next');
+      const failure = await rejection(client.fetch('/whoami'));
+      expect(failure instanceof ApiError && failure.statusCode, 503, 'the error of the failed call (ApiError, status)');
+      expect((await client.fetch('/whoami')).status, 200, 'status of the next call');
+    },
+  },
+  {
+    name: 'an API that never answers times out',
+    async run(world) {
+      const client = clientFor(world, { baseUrl: `${world.control}/silent`, timeout: 500 });
+      const failure = await rejection(client.fetch('/anything'));
+      expect((failure as Error).name, 'TimeoutError', 'the error name');
+    },
+  },
+  {
+    name: 'no error carries the secret or the token',
+    async run(world) {
+      const wrongSecret = `wrong-secret-${crypto.randomUUID()}`;
+      const refused = await rejection(clientFor(world, { clientCredentialsAuthCredentials: { oAuthClientId: world.client.id, oAuthClientSecret: wrongSecret } }).fetch('/whoami'));
+      expect(refused instanceof OAuthProviderError, true, 'a wrong secret gives an OAuthProviderError');
+      expect(everythingIn(refused).includes(wrongSecret), false, 'the secret appears in the error');
+
+      const client = clientFor(world, { baseUrl: `${world.control}/silent`, timeout: 200 });
+      const timedOut = await rejection(client.fetch('/anything'));
+      const token = client.clientCredentialsAuthManager.token?.accessToken;
+      expect(typeof token, 'string', 'a token was held');
+      for (const secret of [token!, world.client.secret]) expect(everythingIn(timedOut).includes(secret), false, 'the token or secret appears in the timeout error');
+
+      await control(world, 'POST', '/token/fail-next');
+      const failed = await rejection(clientFor(world, { tokenUrl: `${world.control}/token`, tokenRequestAttempts: 1 }).fetch('/whoami'));
+      expect(failed instanceof OAuthCcgError, true, 'a failed token request gives an OAuthCcgError');
+      expect(everythingIn(failed).includes(world.client.secret), false, 'the secret appears in the token request error');
+    },
+  },
+];
+
+function clientFor(world: World, overrides: Partial<ClientConfiguration> = {}): Client {
+  return new Client({
+    baseUrl: world.apiUrl,
+    tokenUrl: world.tokenUrl,
+    clientCredentialsAuthCredentials: { oAuthClientId: world.client.id, oAuthClientSecret: world.client.secret },
+    ...overrides,
+  });
+}
+
+async function control(world: World, method: 'GET' | 'POST', path: string): Promise<unknown> {
+  const response = await fetch(`${world.control}${path}`, { method });
+  if (!response.ok) throw new Error(`control ${method} ${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function tokenRequests(world: World): Promise<number> {
+  return (await control(world, 'GET', '/token-requests')) as number;
+}
+
+function expect(actual: unknown, expected: unknown, what: string): void {
+  if (!Object.is(actual, expected)) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, and it succeeded');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  for (const deadline = Date.now() + ms; !condition(); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come within ${ms} ms`);
+  }
+}
+
+/** Every string an error shows: message, stack, own properties (headers included), and the same for its causes. */
+function everythingIn(error: unknown, seen = new Set<unknown>()): string {
+  if (typeof error !== 'object' || error === null || seen.has(error)) return String(error);
+  seen.add(error);
+  const parts = [String(error), (error as Error).stack ?? ''];
+  for (const key of Object.getOwnPropertyNames(error)) {
+    const value = (error as Record<string, unknown>)[key];
+    parts.push(key, value instanceof Headers ? JSON.stringify([...value]) : everythingIn(value, seen));
+  }
+  return parts.join('\n');
+}
