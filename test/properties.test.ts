@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ApiError, InvalidTokenError, OAuthProviderError } from 'oauth-ccg';
-import { encodeBasicCredentials } from '../src/protocol/client-authentication.ts';
+import { encodeBasicCredentials } from '../src/protocol/client-authentication/client-secret-basic.ts';
 import { parseTokenResponse } from '../src/protocol/token-response.ts';
 import { leaseToken } from '../src/token.ts';
 

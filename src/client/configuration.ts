@@ -1,7 +1,7 @@
 import { ConfigurationError, InvalidTokenError } from '../errors.ts';
 import { safeEmitter, type Emit, type OAuthEventListener } from '../events.ts';
 import { DEFAULT_RETRY_POLICY, longestRetriedDuration, type RetryPolicy } from '../lifecycle/retry.ts';
-import type { TokenEndpointAuthMethod } from '../protocol/client-authentication.ts';
+import type { TokenEndpointAuthMethod } from '../protocol/client-authentication/client-authentication.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
 import type { ClientCredentialsAuthManager } from './auth-manager.ts';
 

@@ -1,6 +1,6 @@
 import { ApiError, NetworkError, OAuthCcgError, TimeoutError } from '../errors.ts';
 import { redactText, type Scrub } from '../redaction.ts';
-import type { ClientAuthentication } from './client-authentication.ts';
+import type { ClientAuthentication } from './client-authentication/client-authentication.ts';
 import { parseTokenResponse, type TokenResponse } from './token-response.ts';
 
 /** Everything needed to talk to one token endpoint. */
@@ -32,7 +32,7 @@ export async function requestToken(
     'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
     accept: 'application/json',
   });
-  await endpoint.authentication.apply({ headers, body });
+  await endpoint.authentication.apply({ headers, body, endpoint: endpoint.url });
 
   const timeout = AbortSignal.timeout(endpoint.timeout);
   const where = endpointName(endpoint.url);
