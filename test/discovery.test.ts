@@ -271,10 +271,16 @@ test('no answer in time is a TimeoutError; a reset connection a NetworkError; bo
     assert.ok(isTransient(timedOut) && isTransient(refused));
   }));
 
-test('an issuer with a query, a fragment or another scheme is a ConfigurationError, and nothing is sent', () =>
+test('an issuer with credentials, a query, a fragment or another scheme is a ConfigurationError, and nothing is sent', () =>
   withServer(async (server) => {
-    for (const issuer of [`${server.origin}/?tenant=a`, `${server.origin}/#a`, 'ftp://a.example/']) {
-      await assert.rejects(discoverAuthorizationServer(new URL(issuer), http()), ConfigurationError);
+    const withPassword = new URL(server.origin);
+    withPassword.username = 'user';
+    withPassword.password = 'CANARY-URL-PASSWORD';
+    for (const issuer of [`${server.origin}/?tenant=a`, `${server.origin}/#a`, 'ftp://a.example/', withPassword.href]) {
+      const error = await discoverAuthorizationServer(new URL(issuer), http()).catch((caught: unknown) => caught);
+      assert.ok(error instanceof ConfigurationError, String(error));
+      assert.match(error.message, /RFC 8414 §2/);
+      assert.ok(!error.message.includes('CANARY-URL-PASSWORD'), error.message);
     }
     assert.equal(server.requests.length, 0);
   }));

@@ -50,13 +50,17 @@ const DISCOVERY_EXCHANGE: ExchangeLabel = {
  * well-known URLs differ) do not. `token_endpoint` must be an absolute URL, and so must the optional
  * endpoints when present; `null` counts as absent. Whether http is acceptable is the caller's policy.
  *
- * @throws {ConfigurationError} `issuer` has a query or a fragment, or is not an http(s) URL (RFC 8414 §2).
+ * @throws {ConfigurationError} `issuer` has credentials, a query or a fragment, or is not an http(s) URL (RFC 8414 §2).
  * @throws {DiscoveryError} the metadata cannot be used (see the class); a 429 or 5xx one is transient.
  * @throws {NetworkError} no answer; a `TimeoutError` (a `NetworkError`) when no complete answer came within `http.timeout`.
  */
 export async function discoverAuthorizationServer(issuer: URL, http: HttpSettings): Promise<AuthorizationServerMetadata> {
-  if ((issuer.protocol !== 'https:' && issuer.protocol !== 'http:') || issuer.search !== '' || issuer.hash !== '') {
-    throw new ConfigurationError(`The issuer ${issuer.href} is not an issuer identifier: an http(s) URL without a query or a fragment (RFC 8414 §2).`);
+  const isHttp = issuer.protocol === 'https:' || issuer.protocol === 'http:';
+  if (!isHttp || issuer.username !== '' || issuer.password !== '' || issuer.search !== '' || issuer.hash !== '') {
+    // Not the href: a password in the URL must not reach the message.
+    throw new ConfigurationError(
+      `The issuer ${isHttp ? endpointName(issuer) : issuer.protocol} is not an issuer identifier: an http(s) URL without credentials, a query or a fragment (RFC 8414 §2).`,
+    );
   }
   const rfc8414Url = new URL(`${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname === '/' ? '' : issuer.pathname}`);
   const first = await getJson(rfc8414Url, http, DISCOVERY_EXCHANGE);
