@@ -127,3 +127,16 @@ export class TimeoutError extends NetworkError {
 export class InvalidTokenError extends OAuthCcgError {
   override name = 'InvalidTokenError';
 }
+
+/**
+ * Authorization server metadata (RFC 8414, or OpenID Connect Discovery) could not be used: neither
+ * well-known URL serves it, the server redirected, answered an error status or a body that is not
+ * metadata (not a JSON object, no absolute `token_endpoint`), or the document names another `issuer`
+ * than the one configured (RFC 8414 §3.3, which guards against one server impersonating another).
+ * `statusCode`, `headers` and `body` are those of the answer at fault, so a 429 or a 5xx is transient
+ * and retried like a token request's; every other case will not mend by asking again: check `issuer`,
+ * or configure `tokenUrl` instead.
+ */
+export class DiscoveryError extends ApiError {
+  override name = 'DiscoveryError';
+}

@@ -14,6 +14,7 @@ export type { OAuthEvent, OAuthEventListener, TokenSummary } from './events.ts';
 export {
   ApiError,
   ConfigurationError,
+  DiscoveryError,
   InvalidTokenError,
   NetworkError,
   OAuthCcgError,

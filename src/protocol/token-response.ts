@@ -25,16 +25,8 @@ export interface RawResponse {
  */
 export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) => text): TokenResponse {
   const fields = parseBody(response);
-  const serverText = (value: unknown, limit: number) => (typeof value === 'string' ? redactText(value.slice(0, limit), scrub) : undefined);
-  if (fields && typeof fields.error === 'string') {
-    throw new OAuthProviderError({
-      error: serverText(fields.error, 100)!,
-      errorDescription: serverText(fields.error_description, MAX_KEPT_TEXT),
-      errorUri: serverText(fields.error_uri, MAX_KEPT_TEXT),
-      statusCode: response.status,
-      headers: response.headers,
-    });
-  }
+  const error = errorIn(fields, response, scrub);
+  if (error) throw error;
   const fail = (problem: string) =>
     new ApiError(problem, { statusCode: response.status, headers: response.headers, body: redactBody(response.body, scrub) });
   if (response.status < 200 || response.status > 299) {
@@ -60,6 +52,27 @@ export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) 
     ...(typeof fields.scope === 'string' && { scope: fields.scope }),
     ...(typeof fields.refresh_token === 'string' && { refreshToken: fields.refresh_token }),
   };
+}
+
+/**
+ * The RFC 6749 §5.2 error response (`{"error": ...}`) an answer carries, whatever its status, as the error
+ * to throw; `undefined` when the answer is not one. Other endpoints that answer in §5.2 form (revocation,
+ * RFC 7009 §2.2.1) read their errors with it.
+ */
+export function parseOAuthError(response: RawResponse, scrub: Scrub): OAuthProviderError | undefined {
+  return errorIn(parseBody(response), response, scrub);
+}
+
+function errorIn(fields: Record<string, unknown> | undefined, response: RawResponse, scrub: Scrub): OAuthProviderError | undefined {
+  if (!fields || typeof fields.error !== 'string') return undefined;
+  const serverText = (value: unknown, limit: number) => (typeof value === 'string' ? redactText(value.slice(0, limit), scrub) : undefined);
+  return new OAuthProviderError({
+    error: serverText(fields.error, 100)!,
+    errorDescription: serverText(fields.error_description, MAX_KEPT_TEXT),
+    errorUri: serverText(fields.error_uri, MAX_KEPT_TEXT),
+    statusCode: response.status,
+    headers: response.headers,
+  });
 }
 
 function parseBody({ headers, body }: RawResponse): Record<string, unknown> | undefined {
