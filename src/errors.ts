@@ -63,9 +63,10 @@ export class OAuthProviderError extends OAuthCcgError {
   /** The response headers (`WWW-Authenticate`, `Retry-After`, …). */
   readonly headers: Headers;
 
-  constructor(details: { error: string; errorDescription?: string; errorUri?: string; statusCode: number; headers: Headers }) {
+  /** `details.endpoint` names the endpoint in the message; default "token endpoint". */
+  constructor(details: { error: string; errorDescription?: string; errorUri?: string; statusCode: number; headers: Headers; endpoint?: string }) {
     const described = details.errorDescription ? `: ${details.errorDescription}` : '';
-    super(`The token endpoint refused the request with "${details.error}" (HTTP ${details.statusCode})${described}. ${adviceFor(details.error)}`);
+    super(`The ${details.endpoint ?? 'token endpoint'} refused the request with "${details.error}" (HTTP ${details.statusCode})${described}. ${adviceFor(details.error)}`);
     this.error = details.error;
     this.errorDescription = details.errorDescription;
     this.errorUri = details.errorUri;
@@ -139,4 +140,17 @@ export class InvalidTokenError extends OAuthCcgError {
  */
 export class DiscoveryError extends ApiError {
   override name = 'DiscoveryError';
+}
+
+/**
+ * `oAuthClientAssertion` threw, or returned something that is not an assertion. Retried like a network
+ * failure (a projected token file may be mid-rotation); the next token request asks it again.
+ */
+export class ClientAssertionError extends OAuthCcgError {
+  override name = 'ClientAssertionError';
+}
+
+/** The client (or its `ClientCredentialsAuthManager`) was closed with `close()`: it gets no more tokens. */
+export class ClientClosedError extends OAuthCcgError {
+  override name = 'ClientClosedError';
 }

@@ -13,6 +13,8 @@ export type { OAuthToken, OAuthTokenInput } from './token.ts';
 export type { OAuthEvent, OAuthEventListener, TokenSummary } from './events.ts';
 export {
   ApiError,
+  ClientAssertionError,
+  ClientClosedError,
   ConfigurationError,
   DiscoveryError,
   InvalidTokenError,

@@ -72,7 +72,9 @@ export function redactBody(body: string, scrub: Scrub): string {
 
 /** Free text (an error description, an exception's message) with credential-looking values and known secrets removed. */
 export function redactText(text: string, scrub: Scrub): string {
-  return scrub(text.replace(JSON_PAIR, `$1${REDACTED}`).replace(FORM_PAIR, `$1${REDACTED}`).replace(CREDENTIALS, `$1 ${REDACTED}`));
+  return scrub(
+    text.replace(JSON_PAIR, `$1${REDACTED}`).replace(FORM_PAIR, `$1${REDACTED}`).replace(CREDENTIALS, `$1 ${REDACTED}`).replace(JWT, REDACTED),
+  );
 }
 
 const NAME = '[\\w.-]*(?:token|secret|password|assertion|api[_-]?key)';
@@ -80,6 +82,8 @@ const NAME = '[\\w.-]*(?:token|secret|password|assertion|api[_-]?key)';
 const JSON_PAIR = new RegExp(`("${NAME}"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*`, 'gi');
 const FORM_PAIR = new RegExp(`((?:^|[&\\s?;,])${NAME}=)[^&\\s]*`, 'gi');
 const CREDENTIALS = /\b(Basic|Bearer|DPoP)\s+[\w\-.~+/]+=*/gi;
+/** A JWS in compact form (a client assertion, a JWT access token): its header always starts `{"`, base64url `eyJ`. */
+const JWT = /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g;
 
 function redactStructure(body: string): string {
   try {

@@ -516,7 +516,7 @@ describe('configuration', () => {
       [{ tokenUrl: 'http://auth.example.com/token' }, /plain http.*allowInsecureHttp/],
       [{ tokenUrl: 'not a url' }, /absolute URL/],
       [{ tokenUrl: 'https://user:pw@auth.example.com/token' }, /must not contain credentials/],
-      [{ tokenUrl: undefined }, /tokenUrl is required/],
+      [{ tokenUrl: undefined }, /tokenUrl \(or issuer, to discover it\) is required/],
       [{ baseUrl: 'http://api.example.com' }, /baseUrl .*plain http/],
       // A name under .localhost goes to DNS on most resolvers: only localhost itself and loopback addresses are loopback.
       [{ baseUrl: 'http://api.localhost' }, /baseUrl .*plain http/],
@@ -533,7 +533,8 @@ describe('configuration', () => {
       [{ tokenProviderTimeout: 2 ** 31 }, /tokenProviderTimeout must be at most/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthScopes: ['read write'] } }, /invalid scope/],
       [{ clientCredentialsAuthCredentials: { ...credentials, oAuthClockSkew: -1 } }, /oAuthClockSkew/],
-      [{ clientCredentialsAuthCredentials: { oAuthClientId: 'id' } }, /both/],
+      [{ clientCredentialsAuthCredentials: { oAuthClientId: 'id' } }, /oAuthClientId needs a credential: oAuthClientSecret, oAuthPrivateKey, oAuthClientAssertion, or a client certificate/],
+      [{ clientCredentialsAuthCredentials: { oAuthClientSecret: 'secret' } }, /oAuthClientId is required/],
       [{ clientCredentialsAuthCredentials: { oAuthToken: { accessToken: '' } } }, /oAuthToken cannot be used/],
     ];
     for (const [change, message] of cases) {

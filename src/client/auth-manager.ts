@@ -1,14 +1,16 @@
-import { ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
+import { ClientClosedError, ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
 import { boundedTokenSource } from '../lifecycle/bounded-token-source.ts';
 import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
 import { keepingAlive } from '../lifecycle/keep-alive.ts';
 import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
-import { clientSecretBasic } from '../protocol/client-authentication/client-secret-basic.ts';
-import { clientSecretPost } from '../protocol/client-authentication/client-secret-post.ts';
+import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
+import { withRetries } from '../lifecycle/retry.ts';
+import { discoverAuthorizationServer } from '../protocol/discovery.ts';
+import { revokeToken as requestRevocation } from '../protocol/revocation.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
-import { resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
+import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
 
 /** Extra token request parameters (e.g. `resource`, RFC 8707); an array repeats the parameter. */
 export type AdditionalTokenParams = Readonly<Record<string, string | readonly string[]>>;
@@ -30,15 +32,26 @@ export const transferableToken = Symbol('transferableToken');
 export class ClientCredentialsAuthManager {
   readonly #settings: Settings;
   readonly #secrets = new KnownSecrets();
+  readonly #endpoints: EndpointResolver | undefined;
   readonly #endpoint: EndpointTokenSource | undefined;
   readonly #tokens: ReusingTokenSource;
   /** Whether `oAuthTokenProvider` is running synchronously: a `getToken()` from it then waits for itself. */
   #inProvider = false;
+  #closed = false;
 
   constructor(configuration: ClientConfiguration) {
     const settings = resolveSettings(configuration);
     this.#settings = settings;
-    this.#endpoint = createEndpointSource(settings, this.#secrets);
+    this.#endpoints = createEndpoints(settings, this.#secrets);
+    const endpoints = this.#endpoints;
+    this.#endpoint =
+      endpoints &&
+      new EndpointTokenSource({
+        endpoint: endpoints.token,
+        retry: settings.retry,
+        defaultLifetime: settings.defaultLifetime,
+        emit: settings.emit,
+      });
     if (settings.initialToken) this.#secrets.addToken(settings.initialToken.token);
     const { provider, providerTimeout, emit } = settings;
     const source: TokenSource = provider
@@ -57,6 +70,7 @@ export class ClientCredentialsAuthManager {
       initial: settings.initialToken,
       clockSkew: settings.clockSkew,
       emit,
+      closedError: closed,
       onNewToken: ({ token }) => {
         this.#secrets.addToken(token);
         const { accessToken: _secret, refreshToken: _alsoSecret, ...summary } = token;
@@ -96,7 +110,42 @@ export class ClientCredentialsAuthManager {
    * Concurrent calls with the same parameters share one request.
    */
   async fetchToken(additionalParams: AdditionalTokenParams = {}): Promise<OAuthToken> {
+    if (this.#closed) throw closed();
     return (await keepingAlive(this.#fetchLease(additionalParams))).token;
+  }
+
+  /**
+   * Revokes `token` (default: the one held) at the revocation endpoint (RFC 7009), with the client's own
+   * authentication, retried like a token request; then stops using it, so the next call gets a new one.
+   * Resolves once the server has answered 2xx; does nothing when there is no token. The endpoint is
+   * `revocationUrl`, or the issuer's `revocation_endpoint`.
+   */
+  async revokeToken(token: OAuthToken | undefined = this.token): Promise<void> {
+    if (this.#closed) throw closed();
+    if (token === undefined) return;
+    if (!this.#endpoints) throw new ConfigurationError('revokeToken needs oAuthClientId and a credential, as token requests do.');
+    const revocation = await this.#endpoints.revocation();
+    if (!revocation) {
+      throw new ConfigurationError('No revocation endpoint: set revocationUrl, or issuer when the server lists a revocation_endpoint in its metadata.');
+    }
+    const { retry, emit } = this.#settings;
+    await keepingAlive(withRetries(() => requestRevocation(revocation, token.accessToken, 'access_token'), retry, (notice) => emit({ type: 'token-request-retry', ...notice })));
+    this.#tokens.drop(token);
+  }
+
+  /**
+   * Ends the client's token work: waits for a renewal under way, starts no other, and makes every later
+   * call that needs a token reject with a {@link ClientClosedError}. Nothing of the client then holds the
+   * process open. Also `await using manager = new ClientCredentialsAuthManager(...)`.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#tokens.close();
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
@@ -129,7 +178,7 @@ export class ClientCredentialsAuthManager {
         ),
       );
     }
-    return this.#endpoint.request(tokenParams(this.#settings.scopes, additionalParams));
+    return this.#endpoint.request(tokenParams(this.#settings, additionalParams));
   }
 
   /** @internal The token `withConfiguration` may hand on (see `transferableToken` above). */
@@ -175,30 +224,40 @@ export class ClientCredentialsAuthManager {
   }
 }
 
-function createEndpointSource(settings: Settings, secrets: KnownSecrets): EndpointTokenSource | undefined {
-  const { tokenUrl, clientId, clientSecret } = settings;
-  if (!tokenUrl || clientId === undefined || clientSecret === undefined) return undefined;
-  const authentication =
-    settings.authMethod === 'client_secret_post' ? clientSecretPost(clientId, clientSecret) : clientSecretBasic(clientId, clientSecret);
+const closed = () => new ClientClosedError('The client was closed with close(); make a new one to get tokens again.');
+
+/** The endpoints this client talks to, resolved on first need; `undefined` when it has no client id to authenticate with. */
+function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointResolver | undefined {
+  const { authentication } = settings;
+  if (!authentication) return undefined;
   secrets.addCredentials(authentication.secrets);
-  return new EndpointTokenSource({
-    endpoint: { url: tokenUrl, authentication, timeout: settings.timeout, fetch: settings.fetch, scrub: secrets.scrub },
+  return resolveEndpoints({
+    authentication,
+    tokenUrl: settings.tokenUrl,
+    revocationUrl: settings.revocationUrl,
+    issuer: settings.issuer,
+    discover: (issuer) => discoverAuthorizationServer(new URL(issuer), { fetch: settings.fetch, timeout: settings.timeout, scrub: secrets.scrub }),
+    requireSafeUrl: (url, name) => requireSafeUrl(url, name, settings.allowInsecureHttp),
+    mtls: settings.mtls,
+    timeout: settings.timeout,
+    fetch: settings.fetch,
+    scrub: secrets.scrub,
     retry: settings.retry,
-    defaultLifetime: settings.defaultLifetime,
     emit: settings.emit,
   });
 }
 
 /**
- * The body parameters after `grant_type`: scope (only when there are scopes), then the caller's extras
+ * The body parameters after `grant_type`: scope (only when there are scopes), the resources, then the caller's extras
  * sorted by name, so that the same parameters given in another order make the same request and share it.
  */
-function tokenParams(scopes: readonly string[], additionalParams: AdditionalTokenParams): URLSearchParams {
+function tokenParams({ scopes, resources }: Settings, additionalParams: AdditionalTokenParams): URLSearchParams {
   if (typeof additionalParams !== 'object' || additionalParams === null) {
     throw new ConfigurationError('fetchToken takes an object of token request parameters, each a string or an array of strings.');
   }
   const params = new URLSearchParams();
   if (scopes.length > 0) params.set('scope', scopes.join(' '));
+  for (const resource of resources) params.append('resource', resource);
   for (const name of Object.keys(additionalParams).sort()) {
     if (RESERVED_PARAMS.has(name)) throw new ConfigurationError(`The token request parameter "${name}" is set by the library and cannot be overridden.`);
     const value: unknown = additionalParams[name];

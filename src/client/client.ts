@@ -67,6 +67,19 @@ export class Client {
     );
   }
 
+  /**
+   * Ends the client's token work (see `ClientCredentialsAuthManager.close`): a renewal under way is
+   * awaited, none is started, and later calls reject with a `ClientClosedError`. Also `await using client = new Client(...)`.
+   */
+  close(): Promise<void> {
+    return this.clientCredentialsAuthManager.close();
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     const { baseUrl, tokenUrl } = this.configuration;
     const clientId = this.configuration.clientCredentialsAuthCredentials.oAuthClientId;

@@ -1,7 +1,11 @@
 import { ConfigurationError, InvalidTokenError } from '../errors.ts';
+import { optionalFunction, optionalText } from '../options.ts';
 import { safeEmitter, type Emit, type OAuthEventListener } from '../events.ts';
 import { DEFAULT_RETRY_POLICY, longestRetriedDuration, type RetryPolicy } from '../lifecycle/retry.ts';
 import type { TokenEndpointAuthMethod } from '../protocol/client-authentication/client-authentication.ts';
+import { authenticationSettings, type AuthenticationSettings } from '../protocol/client-authentication/settings.ts';
+import { CLIENT_CERTIFICATE } from '../protocol/client-authentication/tls-client-auth.ts';
+import type { PrivateKeyInput } from '../keys/key-shape.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
 import type { ClientCredentialsAuthManager } from './auth-manager.ts';
 
@@ -22,6 +26,25 @@ export interface ClientCredentialsAuthCredentials {
   readonly oAuthClientId?: string;
   /** The client's secret: sent only to `tokenUrl`, never in an event, an error or `JSON.stringify(configuration)`. */
   readonly oAuthClientSecret?: string;
+  /**
+   * private_key_jwt (RFC 7523): the private key that signs each client assertion — a `CryptoKey`, a
+   * private JWK object, or a PKCS#8 PEM string. Checked by the constructor; never shown anywhere.
+   */
+  readonly oAuthPrivateKey?: PrivateKeyInput;
+  /** The `kid` of {@link oAuthPrivateKey}, put in each assertion's header when the server needs it to pick the key. */
+  readonly oAuthPrivateKeyId?: string;
+  /**
+   * The JWS algorithm of the assertions. Default: from the key (RSA → RS256, P-256 → ES256, P-384 → ES384,
+   * P-521 → ES512, Ed25519 → EdDSA); HS256 for client_secret_jwt.
+   */
+  readonly oAuthSigningAlgorithm?: string;
+  /**
+   * A ready-made client assertion (workload identity: a Kubernetes service-account token, a cloud identity
+   * token), called for every token request so that a rotated one is always the one sent.
+   */
+  readonly oAuthClientAssertion?: () => string | Promise<string>;
+  /** RFC 8707 resource indicators: each sent as a `resource` parameter; an absolute URI without a fragment. */
+  readonly oAuthResource?: string | readonly string[];
   /** Sent space-delimited as `scope`; no `scope` parameter at all when absent or empty. */
   readonly oAuthScopes?: readonly string[];
   /** A token to start from, e.g. one saved by `oAuthOnTokenUpdate`. An expired one is replaced on first use. */
@@ -44,10 +67,28 @@ export interface ClientCredentialsAuthCredentials {
 export interface ClientConfiguration {
   /** Where the API lives, optionally with a path prefix. The token is only ever sent to this origin. */
   readonly baseUrl?: string | URL;
-  /** The token endpoint. Needed whenever tokens are fetched rather than only handed in. */
+  /** The token endpoint. Needed whenever tokens are fetched rather than only handed in, unless `issuer` is given. */
   readonly tokenUrl?: string | URL;
-  /** Default `client_secret_basic`. */
+  /**
+   * The authorization server's issuer identifier: its metadata (RFC 8414) is fetched on first need and
+   * supplies the token endpoint (unless `tokenUrl` is given, which wins), the revocation endpoint and, when
+   * no `tokenEndpointAuthMethod` is given, the method. It is also the audience of client assertions.
+   */
+  readonly issuer?: string | URL;
+  /** The revocation endpoint (RFC 7009), for `revokeToken()`; discovered when `issuer` is given. */
+  readonly revocationUrl?: string | URL;
+  /**
+   * How the client authenticates. Default: chosen from the credentials configured and, with `issuer`, what
+   * the server supports — the first of private_key_jwt, tls_client_auth, client_secret_basic,
+   * client_secret_post that both allow.
+   */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /**
+   * Whether client_secret_basic form-urlencodes the id and secret before base64, as RFC 6749 §2.3.1
+   * requires. Default `true`; `false` is for servers that do not decode them (only ids and secrets with
+   * `:`, `%`, `+`, spaces or non-ASCII characters are affected).
+   */
+  readonly encodeBasicCredentials?: boolean;
   /**
    * Milliseconds each HTTP request may take. Default 30 000. A token request must complete, body
    * included; an API request must deliver its response headers (its body is then yours to read, bounded
@@ -80,14 +121,20 @@ const DEFAULTS = {
   timeout: 30_000,
   tokenRequestAttempts: DEFAULT_RETRY_POLICY.attempts,
   defaultTokenLifetime: 300,
-  tokenEndpointAuthMethod: 'client_secret_basic',
 } as const;
 
 /** A configuration checked and reduced to what the library runs on. */
 export interface Settings {
   readonly baseUrl: URL | undefined;
   readonly tokenUrl: URL | undefined;
-  readonly authMethod: TokenEndpointAuthMethod;
+  /** The issuer identifier exactly as configured (issuers compare as strings, RFC 8414 §3.3). */
+  readonly issuer: string | undefined;
+  readonly revocationUrl: URL | undefined;
+  readonly allowInsecureHttp: boolean;
+  /** How the client authenticates to the token endpoint; `undefined` without a client id. */
+  readonly authentication: AuthenticationSettings | undefined;
+  /** Whether the fetch presents a client certificate (mtlsFetch says so): mTLS endpoint aliases are then used. */
+  readonly mtls: boolean;
   readonly timeout: number;
   readonly retry: RetryPolicy;
   readonly defaultLifetime: number;
@@ -96,6 +143,7 @@ export interface Settings {
   readonly clientId: string | undefined;
   readonly clientSecret: string | undefined;
   readonly scopes: readonly string[];
+  readonly resources: readonly string[];
   readonly clockSkew: number | undefined;
   readonly initialToken: TokenLease | undefined;
   readonly provider: OAuthTokenProvider | undefined;
@@ -112,31 +160,39 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
   const allowInsecureHttp = configuration.allowInsecureHttp === true;
   const clientId = optionalText(credentials.oAuthClientId, 'oAuthClientId');
   const clientSecret = optionalText(credentials.oAuthClientSecret, 'oAuthClientSecret');
-  if ((clientId === undefined) !== (clientSecret === undefined)) {
-    throw new ConfigurationError('Give both oAuthClientId and oAuthClientSecret, or neither.');
-  }
-  const tokenUrl = optionalUrl(configuration.tokenUrl, 'tokenUrl', allowInsecureHttp);
-  // RFC 6749 §3.2: the endpoint URI may have a query, which is kept, but no fragment.
-  if (tokenUrl?.href.includes('#')) throw new ConfigurationError('tokenUrl must not have a fragment (#…).');
-  if (clientId !== undefined && tokenUrl === undefined) {
-    throw new ConfigurationError('tokenUrl is required to fetch tokens with oAuthClientId and oAuthClientSecret.');
-  }
-  const authMethod = configuration.tokenEndpointAuthMethod ?? DEFAULTS.tokenEndpointAuthMethod;
-  if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    throw new ConfigurationError(`tokenEndpointAuthMethod "${String(authMethod)}" is not supported; use client_secret_basic or client_secret_post.`);
+  const fetchImplementation = configuration.fetch;
+  if (fetchImplementation !== undefined && typeof fetchImplementation !== 'function') throw new ConfigurationError('fetch must be a function.');
+  const mtls = (fetchImplementation as { [CLIENT_CERTIFICATE]?: unknown } | undefined)?.[CLIENT_CERTIFICATE] === true;
+  const authentication = authenticationSettings({
+    method: configuration.tokenEndpointAuthMethod,
+    clientId,
+    clientSecret,
+    privateKey: credentials.oAuthPrivateKey,
+    privateKeyId: credentials.oAuthPrivateKeyId,
+    signingAlgorithm: credentials.oAuthSigningAlgorithm,
+    assertion: credentials.oAuthClientAssertion,
+    encodeBasicCredentials: configuration.encodeBasicCredentials !== false,
+    clientCertificate: mtls ? 'mtls' : fetchImplementation ? 'custom' : 'none',
+  });
+  const tokenUrl = endpointUrl(configuration.tokenUrl, 'tokenUrl', allowInsecureHttp);
+  const issuer = issuerOf(configuration.issuer, allowInsecureHttp);
+  if (authentication && tokenUrl === undefined && issuer === undefined) {
+    throw new ConfigurationError('tokenUrl (or issuer, to discover it) is required to fetch tokens with oAuthClientId.');
   }
   const defaultLifetime = positive(configuration.defaultTokenLifetime ?? DEFAULTS.defaultTokenLifetime, 'defaultTokenLifetime');
   const attempts = configuration.tokenRequestAttempts ?? DEFAULTS.tokenRequestAttempts;
   if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigurationError('tokenRequestAttempts must be a whole number of at least 1.');
   const timeout = timerDelay(configuration.timeout ?? DEFAULTS.timeout, 'timeout');
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, attempts };
-  const fetchImplementation = configuration.fetch;
-  if (fetchImplementation !== undefined && typeof fetchImplementation !== 'function') throw new ConfigurationError('fetch must be a function.');
 
   return {
     baseUrl: baseUrlOf(configuration.baseUrl, allowInsecureHttp),
     tokenUrl,
-    authMethod,
+    issuer,
+    revocationUrl: endpointUrl(configuration.revocationUrl, 'revocationUrl', allowInsecureHttp),
+    allowInsecureHttp,
+    authentication,
+    mtls,
     timeout,
     retry,
     defaultLifetime,
@@ -146,6 +202,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     clientId,
     clientSecret,
     scopes: scopesOf(credentials.oAuthScopes),
+    resources: resourcesOf(credentials.oAuthResource),
     clockSkew: clockSkewOf(credentials.oAuthClockSkew),
     initialToken: initialTokenOf(credentials.oAuthToken, defaultLifetime),
     provider: optionalFunction(credentials.oAuthTokenProvider, 'oAuthTokenProvider'),
@@ -156,19 +213,6 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
         : timerDelay(configuration.tokenProviderTimeout, 'tokenProviderTimeout'),
     onTokenUpdate: optionalFunction(credentials.oAuthOnTokenUpdate, 'oAuthOnTokenUpdate'),
   };
-}
-
-function optionalText(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new ConfigurationError(`${name} must be a non-empty string.`);
-  // A lone surrogate would be sent as U+FFFD: silently other credentials than the ones given.
-  if (/\p{Cs}/u.test(value)) throw new ConfigurationError(`${name} is not well-formed Unicode.`);
-  return value;
-}
-
-function optionalFunction<T>(value: T | undefined, name: string): T | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(`${name} must be a function.`);
-  return value;
 }
 
 function positive(value: unknown, name: string): number {
@@ -197,15 +241,35 @@ function optionalUrl(value: string | URL | undefined, name: string, allowInsecur
   } catch {
     throw new ConfigurationError(`${name} is not an absolute URL.`);
   }
+  requireSafeUrl(url, name, allowInsecureHttp);
+  return url;
+}
+
+/** The rules every URL that credentials or tokens go to must meet, configured or discovered. */
+export function requireSafeUrl(url: URL, name: string, allowInsecureHttp: boolean): void {
   if (url.username || url.password) throw new ConfigurationError(`${name} must not contain credentials; use clientCredentialsAuthCredentials.`);
-  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'https:') return;
   if (url.protocol !== 'http:') throw new ConfigurationError(`${name} must be an https URL.`);
   if (!isLoopback(url.hostname) && !allowInsecureHttp) {
     throw new ConfigurationError(
       `${name} ${url.origin} is plain http: credentials and tokens would cross the network unencrypted. Use https, or set allowInsecureHttp: true if you accept that.`,
     );
   }
+}
+
+/** RFC 6749 §3.2 and RFC 7009 §2: an endpoint URI may have a query, which is kept, but no fragment. */
+function endpointUrl(value: string | URL | undefined, name: string, allowInsecureHttp: boolean): URL | undefined {
+  const url = optionalUrl(value, name, allowInsecureHttp);
+  if (url?.href.includes('#')) throw new ConfigurationError(`${name} must not have a fragment (#…).`);
   return url;
+}
+
+/** RFC 8414 §2: an https URL with no query or fragment, kept as the text given, since issuers compare as strings. */
+function issuerOf(value: string | URL | undefined, allowInsecureHttp: boolean): string | undefined {
+  const url = optionalUrl(value, 'issuer', allowInsecureHttp);
+  if (url === undefined) return undefined;
+  if (/[?#]/.test(url.href)) throw new ConfigurationError('issuer must not have a query or fragment (RFC 8414 §2).');
+  return typeof value === 'string' ? value : url.href;
 }
 
 /**
@@ -245,6 +309,25 @@ function scopesOf(value: unknown): readonly string[] {
   return Object.freeze([...new Set<string>(value)]);
 }
 
+/** RFC 8707 §2: each resource an absolute URI without a fragment; the same one twice is sent once. */
+function resourcesOf(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list)) throw new ConfigurationError('oAuthResource must be a URI or an array of URIs.');
+  for (const resource of list) {
+    let url: URL | undefined;
+    try {
+      url = typeof resource === 'string' ? new URL(resource) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || resource.includes('#')) {
+      throw new ConfigurationError(`oAuthResource ${JSON.stringify(resource)} is not an absolute URI without a fragment (RFC 8707 §2), e.g. "https://api.example.com".`);
+    }
+  }
+  return Object.freeze([...new Set<string>(list as string[])]);
+}
+
 function clockSkewOf(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const seconds = typeof value === 'bigint' ? Number(value) : value;
@@ -266,5 +349,14 @@ function initialTokenOf(value: OAuthTokenInput | undefined, defaultLifetime: num
 
 /** The parts of a configuration that shape which token is issued: tokens can be reused while these match. */
 export function tokenIdentity(settings: Settings): string {
-  return JSON.stringify([settings.tokenUrl?.href, settings.authMethod, settings.clientId, settings.clientSecret, settings.scopes]);
+  return JSON.stringify([
+    settings.tokenUrl?.href,
+    settings.issuer,
+    settings.authentication?.method,
+    settings.authentication?.allowed,
+    settings.clientId,
+    settings.clientSecret,
+    settings.scopes,
+    settings.resources,
+  ]);
 }

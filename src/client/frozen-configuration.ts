@@ -7,7 +7,7 @@ const REDACTED = '[redacted]';
  * A frozen copy of a configuration, so that neither the caller nor anyone holding the client can change
  * it behind the client's back: URLs are kept as their text (a `URL` object stays mutable however frozen),
  * lists and the stored token as frozen copies. Its `JSON.stringify` and `util.inspect` forms replace the
- * client secret and the stored token with "[redacted]", so logging a configuration cannot leak them.
+ * client secret, the private key and the stored token with "[redacted]", so logging a configuration cannot leak them.
  */
 export function frozenConfiguration(configuration: ClientConfiguration): Readonly<ClientConfiguration> {
   const credentials = configuration.clientCredentialsAuthCredentials;
@@ -20,6 +20,7 @@ export function frozenConfiguration(configuration: ClientConfiguration): Readonl
     (view) => ({
       ...view,
       ...(view.oAuthClientSecret !== undefined && { oAuthClientSecret: REDACTED }),
+      ...(view.oAuthPrivateKey !== undefined && { oAuthPrivateKey: REDACTED }),
       ...(view.oAuthToken !== undefined && { oAuthToken: REDACTED }),
     }),
   );

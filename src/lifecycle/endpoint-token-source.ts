@@ -4,7 +4,8 @@ import { leaseToken, type TokenLease } from '../token.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 
 export interface EndpointTokenSourceOptions {
-  readonly endpoint: TokenEndpoint;
+  /** The token endpoint, which may first have to be discovered. */
+  readonly endpoint: () => Promise<TokenEndpoint>;
   readonly retry: RetryPolicy;
   /** Seconds a token without `expires_in` is taken to live. */
   readonly defaultLifetime: number;
@@ -36,7 +37,8 @@ export class EndpointTokenSource {
   }
 
   async #requestWithRetries(params: URLSearchParams): Promise<TokenLease> {
-    const { endpoint, retry, defaultLifetime, emit } = this.#options;
+    const { retry, defaultLifetime, emit } = this.#options;
+    const endpoint = await this.#options.endpoint();
     const url = endpointName(endpoint.url);
     const { response, sentAt } = await withRetries(
       (attempt) => {

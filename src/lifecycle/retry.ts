@@ -1,4 +1,4 @@
-import { ApiError, NetworkError, OAuthCcgError, OAuthProviderError } from '../errors.ts';
+import { ApiError, ClientAssertionError, NetworkError, OAuthCcgError, OAuthProviderError } from '../errors.ts';
 import { backgroundSleep } from './keep-alive.ts';
 
 /** How a token request is retried when it fails in a way that may pass. */
@@ -17,7 +17,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelay: 250, 
 export interface RetryNotice {
   readonly attempt: number;
   readonly delayMs: number;
-  readonly error: NetworkError | ApiError | OAuthProviderError;
+  readonly error: NetworkError | ApiError | OAuthProviderError | ClientAssertionError;
 }
 
 /** Runs `operation` until it succeeds, fails permanently, or the attempts are used up; throws the last error. */
@@ -46,8 +46,8 @@ export function longestRetriedDuration(policy: RetryPolicy, attemptMs: number): 
 }
 
 /** Network failures, timeouts, 429 and 5xx may pass; any other answer (invalid_client, a bad body) will not. */
-export function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError {
-  if (error instanceof NetworkError) return true;
+export function isTransient(error: unknown): error is NetworkError | ApiError | OAuthProviderError | ClientAssertionError {
+  if (error instanceof NetworkError || error instanceof ClientAssertionError) return true;
   if (error instanceof ApiError || error instanceof OAuthProviderError) return error.statusCode === 429 || error.statusCode >= 500;
   return false;
 }
@@ -60,8 +60,8 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof OAuthCcgError && !isTransient(error);
 }
 
-function backoff(error: NetworkError | ApiError | OAuthProviderError, attempt: number, policy: RetryPolicy): number | undefined {
-  const retryAfter = error instanceof NetworkError ? undefined : parseRetryAfter(error.headers.get('retry-after'), Date.now());
+function backoff(error: NetworkError | ApiError | OAuthProviderError | ClientAssertionError, attempt: number, policy: RetryPolicy): number | undefined {
+  const retryAfter = error instanceof NetworkError || error instanceof ClientAssertionError ? undefined : parseRetryAfter(error.headers.get('retry-after'), Date.now());
   if (retryAfter !== undefined) return retryAfter <= policy.maxRetryAfter ? retryAfter : undefined;
   return Math.random() * Math.min(policy.maxDelay, policy.baseDelay * 2 ** (attempt - 1));
 }

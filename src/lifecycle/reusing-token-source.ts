@@ -19,6 +19,8 @@ export interface ReusingTokenSourceOptions {
   /** Called once for each token that differs from the one held before. */
   readonly onNewToken: (lease: TokenLease) => void;
   readonly emit: Emit;
+  /** The error for calls made after {@link ReusingTokenSource.close}. */
+  readonly closedError: () => Error;
   readonly random?: () => number;
 }
 
@@ -59,6 +61,7 @@ export class ReusingTokenSource implements TokenSource {
   readonly #refusalCoolDown = new CoolDown();
   /** The next token adopted replaces a refused one. */
   #replacingRefused = false;
+  #closed = false;
 
   constructor(options: ReusingTokenSourceOptions) {
     this.#options = options;
@@ -84,7 +87,7 @@ export class ReusingTokenSource implements TokenSource {
   ready(): TokenLease | undefined {
     const held = this.#held;
     const now = Date.now();
-    if (held && now < held.usableUntil) {
+    if (held && now < held.usableUntil && !this.#closed) {
       if (now >= held.renewAt && !this.#pending) {
         // Started before it is reported, so that a listener calling back in finds it under way.
         void this.#renew();
@@ -99,6 +102,7 @@ export class ReusingTokenSource implements TokenSource {
   token(signal?: AbortSignal): Promise<TokenLease> {
     const ready = this.ready();
     if (ready) return Promise.resolve(ready);
+    if (this.#closed) return Promise.reject(this.#options.closedError());
     if (!this.#pending && this.#failureCoolDown.active(Date.now())) return Promise.reject(this.#permanentFailure);
     const renewal = this.#renew();
     this.#options.emit({ type: 'token-wait' });
@@ -125,6 +129,21 @@ export class ReusingTokenSource implements TokenSource {
     this.#replacingRefused = true;
     this.#options.emit({ type: 'token-rejected' });
     return true;
+  }
+
+  /**
+   * Stops using `token` because it was revoked: dropped if it is the one held, without the refusal
+   * bookkeeping of {@link invalidate} (the API did not refuse it; the client gave it up).
+   */
+  drop(token: OAuthToken): void {
+    const held = this.#held;
+    if (held?.lease.token.accessToken === token.accessToken) this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
+  }
+
+  /** Starts no renewal from now on, and waits for the one under way, if any; calls that need a token are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pending?.catch(() => {});
   }
 
   #renew(): Promise<TokenLease> {

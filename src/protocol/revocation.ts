@@ -39,7 +39,7 @@ export async function revokeToken(endpoint: AuthenticatedEndpoint, token: string
   const response = await postForm({ url, authentication, timeout, fetch, scrub }, body, REVOCATION_EXCHANGE, (status) => !isSuccess(status));
   if (isSuccess(response.status)) return;
 
-  const refusal = parseOAuthError(response, scrub);
+  const refusal = parseOAuthError(response, scrub, 'revocation endpoint');
   if (refusal) throw refusal;
   throw new ApiError(`The revocation endpoint ${endpointName(url)} answered HTTP ${response.status} without an OAuth error response.`, {
     statusCode: response.status,

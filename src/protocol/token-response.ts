@@ -59,11 +59,11 @@ export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) 
  * to throw; `undefined` when the answer is not one. Other endpoints that answer in §5.2 form (revocation,
  * RFC 7009 §2.2.1) read their errors with it.
  */
-export function parseOAuthError(response: RawResponse, scrub: Scrub): OAuthProviderError | undefined {
-  return errorIn(parseBody(response), response, scrub);
+export function parseOAuthError(response: RawResponse, scrub: Scrub, endpoint?: string): OAuthProviderError | undefined {
+  return errorIn(parseBody(response), response, scrub, endpoint);
 }
 
-function errorIn(fields: Record<string, unknown> | undefined, response: RawResponse, scrub: Scrub): OAuthProviderError | undefined {
+function errorIn(fields: Record<string, unknown> | undefined, response: RawResponse, scrub: Scrub, endpoint?: string): OAuthProviderError | undefined {
   if (!fields || typeof fields.error !== 'string') return undefined;
   const serverText = (value: unknown, limit: number) => (typeof value === 'string' ? redactText(value.slice(0, limit), scrub) : undefined);
   return new OAuthProviderError({
@@ -72,6 +72,7 @@ function errorIn(fields: Record<string, unknown> | undefined, response: RawRespo
     errorUri: serverText(fields.error_uri, MAX_KEPT_TEXT),
     statusCode: response.status,
     headers: response.headers,
+    ...(endpoint !== undefined && { endpoint }),
   });
 }
 
