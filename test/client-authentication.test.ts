@@ -6,8 +6,15 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import { inspect } from 'node:util';
 import { decodeJwt, importSPKI, jwtVerify } from 'jose';
-import { Client, ConfigurationError, type ClientConfiguration, type ClientCredentialsAuthCredentials } from 'oauth-ccg';
-import { startFaultServer, status, type FaultServer, type RecordedRequest } from './support/fault-server.ts';
+import {
+  Client,
+  ClientClosedError,
+  ConfigurationError,
+  type ClientConfiguration,
+  type ClientCredentialsAuthCredentials,
+  type ClientCredentialsAuthManager,
+} from 'oauth-ccg';
+import { delay, startFaultServer, status, type FaultServer, type RecordedRequest } from './support/fault-server.ts';
 
 const CLIENT_ID = 'assertion-client';
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -172,4 +179,61 @@ describe('bad credentials are refused by the constructor, with the fix', () => {
       assert.ok(!view.includes(body), view);
     }
   });
+});
+
+describe('revocation and shutdown', () => {
+  test('revokeToken posts the held token with the client\'s authentication, then stops using it', () =>
+    withTokenEndpoint(async (tokens) => {
+      const revocationUrl = `${new URL(tokens.url).origin}/revoke`;
+      const manager = managerFor(tokens, { oAuthClientSecret: 'revoking-secret' }, { revocationUrl });
+      const first = await manager.getToken();
+      await manager.revokeToken();
+      const revocation = tokens.requests[1]!;
+      assert.equal(revocation.url, '/revoke');
+      assert.equal(revocation.body, `token=${first.accessToken}&token_type_hint=access_token`);
+      assert.equal(revocation.headers.authorization, `Basic ${btoa(`${CLIENT_ID}:revoking-secret`)}`);
+      assert.notEqual((await manager.getToken()).accessToken, first.accessToken, 'a new token after revocation');
+      assert.equal(tokens.requests.length, 3);
+    }));
+
+  test('without a revocation endpoint, revokeToken says how to configure one', () =>
+    withTokenEndpoint(async (tokens) => {
+      const manager = managerFor(tokens, { oAuthClientSecret: 's' });
+      await manager.getToken();
+      await assert.rejects(manager.revokeToken(), (error: unknown) => error instanceof ConfigurationError && /set revocationUrl, or issuer/.test(error.message));
+    }));
+
+  test('close() waits for the renewal under way and refuses every later call; await using closes too', () =>
+    withTokenEndpoint(async (tokens) => {
+      tokens.respondWith(delay(200));
+      const client = new Client({ baseUrl: 'https://api.example.com', tokenUrl: tokens.url, clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientSecret: 's' } });
+      const manager = client.clientCredentialsAuthManager;
+      const pending = manager.getToken();
+      await client.close();
+      assert.equal(tokens.requests.length, 1);
+      assert.equal((await pending).accessToken, 'tok-1', 'the renewal under way completed');
+      for (const call of [() => manager.getToken(), () => manager.fetchToken(), () => client.fetch('/things'), () => manager.revokeToken()]) {
+        await assert.rejects(call(), (error: unknown) => error instanceof ClientClosedError && /closed with close\(\)/.test(error.message));
+      }
+      assert.equal(tokens.requests.length, 1, 'no token request after close');
+
+      let disposed: ClientCredentialsAuthManager | undefined;
+      {
+        await using scoped = managerFor(tokens, { oAuthClientSecret: 's' });
+        disposed = scoped;
+      }
+      await assert.rejects(disposed.getToken(), ClientClosedError);
+    }));
+});
+
+describe('interoperability', () => {
+  test('encodeBasicCredentials: false sends the id and secret as they are, for servers that do not decode them', () =>
+    withTokenEndpoint(async (tokens) => {
+      await managerFor(tokens, { oAuthClientSecret: 'p@ss:word+1' }, { encodeBasicCredentials: false }).fetchToken();
+      await managerFor(tokens, { oAuthClientSecret: 'p@ss:word+1' }).fetchToken();
+      assert.deepEqual(
+        tokens.requests.map((request) => request.headers.authorization),
+        [`Basic ${btoa(`${CLIENT_ID}:p@ss:word+1`)}`, `Basic ${btoa(`${CLIENT_ID}:p%40ss%3Aword%2B1`)}`],
+      );
+    }));
 });
