@@ -330,6 +330,8 @@ function providerConfiguration(
     ],
     // Client metadata may only name scopes the provider knows.
     scopes: SUPPORTED_SCOPE.split(' '),
+    // The mTLS methods are off unless listed here as well as enabled in features.mTLS.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'],
     routes: { token: TOKEN_PATH, revocation: REVOCATION_PATH },
     // oidc-provider lists these aliases but does not make them: the https server serves them.
     discovery: { mtls_endpoint_aliases: { token_endpoint: mtlsEndpoints.tokenUrl, revocation_endpoint: mtlsEndpoints.revocationUrl } },
@@ -423,13 +425,18 @@ async function createProvider(
 }
 
 /**
- * Koa middleware for RFC 8414: the oauth-authorization-server path serves the OpenID metadata (which
- * oidc-provider alone serves) unless switched off, and either document can be made to name a wrong issuer.
+ * Koa middleware over the two discovery documents oidc-provider serves (RFC 8414's and OpenID's, the same
+ * metadata): the RFC 8414 one can be switched off, as on servers that only have the OpenID one, and both can
+ * be made to name a wrong issuer.
  */
 function serveDiscoveryVariants(behaviour: { oauthAuthorizationServerPath: boolean; wrongIssuer: boolean }): Middleware {
   return async (ctx, next) => {
-    if (ctx.path === OAUTH_AUTHORIZATION_SERVER_PATH && behaviour.oauthAuthorizationServerPath) ctx.path = OPENID_CONFIGURATION_PATH;
-    if (ctx.path !== OPENID_CONFIGURATION_PATH) return next();
+    if (ctx.path !== OAUTH_AUTHORIZATION_SERVER_PATH && ctx.path !== OPENID_CONFIGURATION_PATH) return next();
+    if (ctx.path === OAUTH_AUTHORIZATION_SERVER_PATH && !behaviour.oauthAuthorizationServerPath) {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found' };
+      return;
+    }
     await next();
     if (behaviour.wrongIssuer && ctx.status === 200) ctx.body = { ...(ctx.body as object), issuer: WRONG_ISSUER };
   };

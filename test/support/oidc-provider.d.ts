@@ -53,6 +53,8 @@ declare module 'oidc-provider' {
   export interface Configuration {
     clients?: ClientMetadata[];
     scopes?: string[];
+    /** The token_endpoint_auth_methods clients may register (default: the secret and JWT methods, and none). */
+    clientAuthMethods?: ClientAuthMethod[];
     routes?: { token?: string; revocation?: string };
     /** Extra members of the discovery document. */
     discovery?: Record<string, unknown>;
@@ -91,7 +93,7 @@ declare module 'oidc-provider' {
 
   export interface KoaContext {
     readonly method: string;
-    path: string;
+    readonly path: string;
     /** The request's socket: a TLSSocket on an https server. */
     readonly socket: Socket;
     set(field: string, value: string): void;

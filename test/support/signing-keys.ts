@@ -34,8 +34,8 @@ export function createSigningKey(alg: SigningKey['alg'], kid: string): SigningKe
 
 export interface AssertionOptions {
   clientId: string;
-  /** An asymmetric key (private_key_jwt), or the client secret's bytes (client_secret_jwt, HS256). */
-  key: KeyObject | Uint8Array;
+  /** An asymmetric private key (private_key_jwt), or the client secret as a secret key or bytes (client_secret_jwt, HS256). */
+  key: Parameters<SignJWT['sign']>[0];
   alg: string;
   kid?: string;
   /** `aud`: the issuer or the token endpoint URL. */
