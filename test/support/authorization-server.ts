@@ -209,12 +209,12 @@ export async function startAuthorizationServer(
   const ttlFor = (clientId: string): number =>
     clientId === CLIENTS.shortLived.id ? shortTokenTtlSeconds : tokenTtlSeconds;
 
-  const certificates = await createTestCertificates();
+  const { certificates, keys } = await credentialsOfThisProcess();
   const clients: AuthorizationServer['clients'] = {
     ...structuredClone(CLIENTS),
-    privateKeyJwtEs256: { id: 'private-key-jwt-es256-client', key: createSigningKey('ES256', 'es256-key') },
-    privateKeyJwtRs256: { id: 'private-key-jwt-rs256-client', key: createSigningKey('RS256', 'rs256-key') },
-    assertion: { id: 'assertion-client', key: createSigningKey('ES256', 'assertion-key') },
+    privateKeyJwtEs256: { id: 'private-key-jwt-es256-client', key: keys.es256 },
+    privateKeyJwtRs256: { id: 'private-key-jwt-rs256-client', key: keys.rs256 },
+    assertion: { id: 'assertion-client', key: keys.assertion },
     tlsClientAuth: { id: 'tls-client-auth-client', certificate: certificates.client },
     selfSignedTlsClientAuth: { id: 'self-signed-tls-client-auth-client', certificate: certificates.selfSigned },
   };
@@ -299,6 +299,20 @@ export async function startAuthorizationServer(
       await Promise.all([authServer, mtlsAuthServer, apiServer, mtlsApiServer].map(closeServer));
     },
   };
+}
+
+let credentials: Promise<{ certificates: TestCertificates; keys: Record<'es256' | 'rs256' | 'assertion', SigningKey> }> | undefined;
+
+/**
+ * Certificates and signing keys, made once per test process: several suites start a server per test, and
+ * openssl and RSA key generation would add a good part of a second to each start.
+ */
+function credentialsOfThisProcess(): NonNullable<typeof credentials> {
+  credentials ??= createTestCertificates().then((certificates) => ({
+    certificates,
+    keys: { es256: createSigningKey('ES256', 'es256-key'), rs256: createSigningKey('RS256', 'rs256-key'), assertion: createSigningKey('ES256', 'assertion-key') },
+  }));
+  return credentials;
 }
 
 function providerConfiguration(
