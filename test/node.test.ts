@@ -3,6 +3,7 @@
 // whatever dispatcher a caller passes, and an API request through it still times out.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createPrivateKey } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -69,6 +70,17 @@ test('it presents its certificate at the mTLS token endpoint (tls_client_auth) a
   // The proof that the check can fail: the same token without the certificate.
   const withoutCertificate = await fetch(`${server.apiUrl}/whoami`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(withoutCertificate.status, 401);
+});
+
+test('an encrypted key needs its passphrase, and then works', async () => {
+  server.reset();
+  const { cert, key, thumbprint } = server.certificates.client;
+  const encrypted = createPrivateKey(key).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'the passphrase' }) as string;
+  assert.throws(() => mtlsFetch({ cert, key: encrypted }), { name: 'ConfigurationError', message: /needs `passphrase`/ });
+  assert.throws(() => mtlsFetch({ cert, key: encrypted, passphrase: 'wrong' }), { name: 'ConfigurationError' });
+  const fetchWithCertificate = mtlsFetch({ cert, key: encrypted, passphrase: 'the passphrase', ca: server.certificates.ca });
+  await (await fetchWithCertificate(`${server.mtls.apiUrl}/whoami`)).arrayBuffer();
+  assert.deepEqual(server.apiRequests.map((record) => record.clientCertificateThumbprint), [thumbprint]);
 });
 
 test("as a Client's fetch it carries the certificate to the token endpoint and to the API", async () => {
