@@ -62,6 +62,8 @@ test('a client_secret_basic client gets a bearer token with form-encoded credent
     authMethod: 'client_secret_basic',
     rawAuthorization: authorization,
     params: { grant_type: 'client_credentials', scope: 'read write' },
+    resources: [],
+    mtls: false,
     status: 200,
     accessToken: body.access_token,
   }]);

@@ -67,9 +67,9 @@ async function bundle(entry: string, from: Build): Promise<{ code: Uint8Array; c
   return { code: result.outputFiles[0]!.contents, contributions };
 }
 
-/** The modules a source file imports itself, as esbuild names them. */
+/** The modules a source file imports itself, as esbuild names them. Packages (`undici`, `node:…`) are left unresolved: an entry point may be for one runtime. */
 async function directImports(source: string, from: Build): Promise<string[]> {
-  const result = await build({ entryPoints: [sourceOf(source, from)], bundle: true, write: false, metafile: true, format: 'esm', platform: 'browser', logLevel: 'error' });
+  const result = await build({ entryPoints: [sourceOf(source, from)], bundle: true, write: false, metafile: true, format: 'esm', platform: 'browser', packages: 'external', logLevel: 'error' });
   return result.metafile.inputs[sourceOf(source, from)]!.imports.map((imported) => imported.path);
 }
 

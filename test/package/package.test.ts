@@ -135,7 +135,9 @@ test('every exported symbol and member of every entry point is documented (typed
 describe('a scratch project that installs the tarball', () => {
   before(async () => {
     await writeFile(join(SCRATCH, 'package.json'), JSON.stringify({ private: true }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball], SCRATCH);
+    // Optional peers are not installed with the package: a user of an entry point that needs one installs it, as here.
+    const optionalPeers = Object.keys(manifest.peerDependenciesMeta ?? {}).map((peer) => `${peer}@${manifest.devDependencies?.[peer] ?? manifest.peerDependencies?.[peer]}`);
+    await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball, ...optionalPeers], SCRATCH);
   });
 
   for (const consumer of CONSUMERS) {

@@ -2,15 +2,31 @@
 // API that the test harness uses (see node_modules/oidc-provider/lib).
 declare module 'oidc-provider' {
   import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+  import type { Socket } from 'node:net';
+  import type { X509Certificate } from 'node:crypto';
+
+  export type ClientAuthMethod =
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'client_secret_jwt'
+    | 'private_key_jwt'
+    | 'tls_client_auth'
+    | 'self_signed_tls_client_auth';
 
   export interface Client {
     clientId: string;
+    /** The registered token_endpoint_auth_method. */
+    clientAuthMethod: ClientAuthMethod;
   }
 
   /** Model of a token issued by the client_credentials grant (models/client_credentials.js). */
   export interface ClientCredentials {
     clientId: string;
     scope?: string;
+    /** The resource server's identifier (RFC 8707). */
+    aud?: string | string[];
+    /** The thumbprint of the client certificate the token is bound to (RFC 8705). */
+    'x5t#S256'?: string;
     readonly isExpired: boolean;
     destroy(): Promise<void>;
   }
@@ -22,18 +38,26 @@ declare module 'oidc-provider' {
 
   export interface ClientMetadata {
     client_id: string;
-    client_secret: string;
+    client_secret?: string;
     grant_types: string[];
     response_types: string[];
     redirect_uris: string[];
     scope: string;
-    token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post';
+    token_endpoint_auth_method: ClientAuthMethod;
+    token_endpoint_auth_signing_alg?: string;
+    jwks?: { keys: object[] };
+    tls_client_auth_subject_dn?: string;
+    tls_client_certificate_bound_access_tokens?: boolean;
   }
 
   export interface Configuration {
     clients?: ClientMetadata[];
     scopes?: string[];
-    routes?: { token?: string };
+    /** The token_endpoint_auth_methods clients may register (default: the secret and JWT methods, and none). */
+    clientAuthMethods?: ClientAuthMethod[];
+    routes?: { token?: string; revocation?: string };
+    /** Extra members of the discovery document. */
+    discovery?: Record<string, unknown>;
     clientBasedCORS?: (ctx: KoaContext, origin: string, client: Client) => boolean;
     ttl?: {
       ClientCredentials?: (ctx: KoaContext, token: ClientCredentials, client: Client) => number;
@@ -41,6 +65,16 @@ declare module 'oidc-provider' {
     features?: {
       clientCredentials?: { enabled: boolean };
       devInteractions?: { enabled: boolean };
+      revocation?: { enabled: boolean };
+      mTLS?: {
+        enabled: boolean;
+        certificateBoundAccessTokens?: boolean;
+        tlsClientAuth?: boolean;
+        selfSignedTlsClientAuth?: boolean;
+        getCertificate?: (ctx: KoaContext) => X509Certificate | string | undefined;
+        certificateAuthorized?: (ctx: KoaContext) => boolean;
+        certificateSubjectMatches?: (ctx: KoaContext, property: string, expected: string) => boolean;
+      };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: KoaContext, client: Client, oneOf?: string[]) => Promise<string | string[] | undefined>;
@@ -60,6 +94,9 @@ declare module 'oidc-provider' {
   export interface KoaContext {
     readonly method: string;
     readonly path: string;
+    /** The request's socket: a TLSSocket on an https server. */
+    readonly socket: Socket;
+    set(field: string, value: string): void;
     readonly headers: IncomingHttpHeaders;
     status: number;
     body: unknown;
