@@ -3,6 +3,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { Agent, fetch as undiciFetch, Request as UndiciRequest } from 'undici';
 import { ConfigurationError } from '../errors.ts';
+import { CLIENT_CERTIFICATE } from '../protocol/client-authentication/tls-client-auth.ts';
 
 /** The client certificate {@link mtlsFetch} presents, and the authorities it trusts. All PEM strings. */
 export interface MtlsFetchOptions {
@@ -34,6 +35,8 @@ export function mtlsFetch(options: MtlsFetchOptions): typeof fetch {
   // Named so that inspecting it says what it is; the certificate and key live only in the agent's closure.
   const fetchWithClientCertificate = (input: FetchInput, init?: RequestInit): Promise<Response> =>
     undiciFetch(asUndiciInput(input), { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  // Says that it presents a certificate: tls_client_auth may then be chosen, and mTLS endpoint aliases are used.
+  Object.defineProperty(fetchWithClientCertificate, CLIENT_CERTIFICATE, { value: true });
   return fetchWithClientCertificate as typeof fetch;
 }
 
