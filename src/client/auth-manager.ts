@@ -220,7 +220,8 @@ export class ClientCredentialsAuthManager {
 
   /** Keeps secrets out of `util.inspect` and console output; `#private` fields are never shown anyway. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `ClientCredentialsAuthManager { clientId: ${JSON.stringify(this.#settings.clientId)}, tokenUrl: ${JSON.stringify(this.#settings.tokenUrl?.href)} }`;
+    const { clientId, tokenUrl, issuer } = this.#settings;
+    return `ClientCredentialsAuthManager { clientId: ${JSON.stringify(clientId)}, tokenUrl: ${JSON.stringify(tokenUrl?.href)}, issuer: ${JSON.stringify(issuer)} }`;
   }
 }
 
