@@ -8,6 +8,7 @@ import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.
 import { withRetries } from '../lifecycle/retry.ts';
 import { discoverAuthorizationServer } from '../protocol/discovery.ts';
 import { revokeToken as requestRevocation } from '../protocol/revocation.ts';
+import { tokenTypesFor } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
 import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
@@ -151,7 +152,7 @@ export class ClientCredentialsAuthManager {
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
   isValid(token: unknown): token is OAuthToken {
     try {
-      return !this.isExpired(leaseToken(token, Date.now(), this.#settings.defaultLifetime).token, this.#settings.clockSkew);
+      return !this.isExpired(leaseToken(token, Date.now(), this.#settings.defaultLifetime, tokenTypesFor(this.#settings.dpop)).token, this.#settings.clockSkew);
     } catch {
       return false;
     }
@@ -199,7 +200,7 @@ export class ClientCredentialsAuthManager {
 
   #leaseFromProvider(returned: unknown): TokenLease {
     try {
-      return leaseToken(returned, Date.now(), this.#settings.defaultLifetime);
+      return leaseToken(returned, Date.now(), this.#settings.defaultLifetime, tokenTypesFor(this.#settings.dpop));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new InvalidTokenError(`oAuthTokenProvider returned an unusable token: ${error.message}`);
       throw error;
@@ -240,6 +241,7 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
     discover: (issuer) => discoverAuthorizationServer(new URL(issuer), { fetch: settings.fetch, timeout: settings.timeout, scrub: secrets.scrub }),
     requireSafeUrl: (url, name) => requireSafeUrl(url, name, settings.allowInsecureHttp),
     mtls: settings.mtls,
+    dpop: settings.dpop,
     timeout: settings.timeout,
     fetch: settings.fetch,
     scrub: secrets.scrub,
