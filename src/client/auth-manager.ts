@@ -1,3 +1,4 @@
+import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ClientClosedError, ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
 import { boundedTokenSource } from '../lifecycle/bounded-token-source.ts';
 import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
@@ -30,6 +31,8 @@ export const transferableToken = Symbol('transferableToken');
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
  * and hands it to `oAuthTokenProvider`; it also stands alone, for callers that only need tokens.
  */
+export interface ClientCredentialsAuthManager extends AsyncDisposableByClose {}
+
 export class ClientCredentialsAuthManager {
   readonly #settings: Settings;
   readonly #secrets = new KnownSecrets();
@@ -144,9 +147,8 @@ export class ClientCredentialsAuthManager {
     await this.#tokens.close();
   }
 
-  /** `close()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  static {
+    disposeByClose(this);
   }
 
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
