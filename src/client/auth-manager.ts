@@ -9,7 +9,7 @@ import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.
 import { withRetries } from '../lifecycle/retry.ts';
 import { discoverAuthorizationServer } from '../protocol/discovery.ts';
 import { revokeToken as requestRevocation } from '../protocol/revocation.ts';
-import { tokenTypesFor } from '../protocol/dpop.ts';
+import { tokenTypesFor, type DpopSession } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
 import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
@@ -26,6 +26,12 @@ const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'cl
  * @internal
  */
 export const transferableToken = Symbol('transferableToken');
+
+/**
+ * The manager's DPoP session, which its client's transport must share (one key, one set of nonces).
+ * @internal
+ */
+export const dpopSessionOf = Symbol('dpopSessionOf');
 
 /**
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
@@ -182,6 +188,24 @@ export class ClientCredentialsAuthManager {
       );
     }
     return this.#endpoint.request(tokenParams(this.#settings, additionalParams));
+  }
+
+  /**
+   * The headers that authorize one request to `url` with a valid token, for a caller with its own HTTP
+   * stack (`client.fetch` does this itself): `Authorization: Bearer …`, or for a DPoP token
+   * `Authorization: DPoP …` and a fresh `DPoP` proof for `method` and `url` (RFC 9449 §7), made anew for
+   * every request. Send them only to the API the token is for.
+   */
+  async authorizationHeaders(method: string, url: string | URL): Promise<Record<string, string>> {
+    const token = await this.getToken();
+    const { dpop } = this.#settings;
+    if (token.tokenType !== 'DPoP' || !dpop) return { authorization: `Bearer ${token.accessToken}` };
+    return { authorization: `DPoP ${token.accessToken}`, dpop: await dpop.proof(method, new URL(url), token.accessToken) };
+  }
+
+  /** @internal See `dpopSessionOf` above. */
+  [dpopSessionOf](): DpopSession | undefined {
+    return this.#settings.dpop;
   }
 
   /** @internal The token `withConfiguration` may hand on (see `transferableToken` above). */
