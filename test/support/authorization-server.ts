@@ -2,8 +2,11 @@
 // validates its tokens, both on 127.0.0.1 over http, and again over https with mutual TLS (RFC 8705): the
 // provider's mTLS endpoint aliases and the API, which checks certificate-bound tokens.
 //
+// DPoP (RFC 9449): a token request with a valid proof gets a token bound to the proof's key (`token_type`
+// DPoP), and nonces can be demanded at the token endpoint.
+//
 // Clients are registered for every client-authentication method; see `AuthorizationServer['clients']`.
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,6 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import type { ClientMetadata, Configuration, errors, KoaContext, Middleware, Provider } from 'oidc-provider';
 import { certificateThumbprint, createTestCertificates, subjectMatches, type CertificateAndKey, type TestCertificates } from './certificates.ts';
+import { decodeDpopProof, DPOP_ALGORITHMS, type DecodedDpopProof } from './dpop-proof-verification.ts';
 import { createSigningKey, signAssertion, type SigningKey } from './signing-keys.ts';
 
 export interface RegisteredClient { id: string; secret: string }
@@ -63,6 +67,12 @@ export interface TokenRequestRecord {
   status: number;
   /** The token issued, if any (also when a forced 503 then withheld it). */
   accessToken?: string;
+  /** The `token_type` of the token issued, if any: `DPoP` when the request carried a valid proof, else `Bearer`. */
+  tokenType?: string;
+  /** The DPoP proof sent (the `DPoP` header), decoded; its signature is never recorded. */
+  dpop?: DecodedDpopProof;
+  /** The `DPoP-Nonce` header of the answer: the provider sends one whenever a proof lacks the nonce it wants next. */
+  dpopNonceAnswered?: string;
 }
 
 /** An issued access token as the server's store has it. */
@@ -73,6 +83,8 @@ export interface IssuedToken {
   scope: string | undefined;
   /** `cnf["x5t#S256"]`: the thumbprint of the certificate the token is bound to, if any. */
   certificateThumbprint: string | undefined;
+  /** `cnf.jkt`: the JWK thumbprint (RFC 7638) of the DPoP key the token is bound to, if any. */
+  dpopThumbprint: string | undefined;
   isExpired: boolean;
 }
 
@@ -158,6 +170,14 @@ export interface AuthorizationServer {
   setDiscovery(options: { oauthAuthorizationServerPath?: boolean; wrongIssuer?: boolean }): void;
   /** Revoke (destroy) every access token issued so far, so the API answers 401 invalid_token for them. */
   revokeAllTokens(): Promise<void>;
+  /**
+   * Token endpoint (oidc-provider's `features.dPoP.requireNonce`): while true, a proof without a valid nonce is
+   * answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header. The provider's nonces change on a 60-second
+   * clock and each is accepted for about five minutes. Default false; kept until changed.
+   */
+  setDpopNonceRequired(required: boolean): void;
+  /** The JWS algorithms accepted in DPoP proofs at the token endpoint. */
+  dpopAlgorithms: readonly string[];
   /** Add latency (ms) before the token endpoint answers (default 0). */
   setTokenEndpointDelay(ms: number): void;
   /** Forget recorded requests (token, revocation and API). */
@@ -224,7 +244,7 @@ export async function startAuthorizationServer(
   const apiRequests: ApiRequestRecord[] = [];
   // Kept apart from tokenRequests so that reset() does not spare tokens from revokeAllTokens().
   const issuedTokens = new Set<string>();
-  const behaviour = { tokenEndpointDelay: 0, failuresToForce: 0, oauthAuthorizationServerPath: true, wrongIssuer: false };
+  const behaviour = { tokenEndpointDelay: 0, failuresToForce: 0, oauthAuthorizationServerPath: true, wrongIssuer: false, dpopNonceRequired: false };
 
   // The issuer and the endpoint aliases contain ports, so listen before creating the provider.
   const tls = { cert: certificates.server.cert, key: certificates.server.key, ca: [certificates.ca], requestCert: true, rejectUnauthorized: false };
@@ -233,7 +253,7 @@ export async function startAuthorizationServer(
   const issuer = await listen(authServer, 'http');
   const mtlsOrigin = await listen(mtlsAuthServer, 'https');
   const mtlsEndpoints = { tokenUrl: `${mtlsOrigin}${TOKEN_PATH}`, revocationUrl: `${mtlsOrigin}${REVOCATION_PATH}` };
-  const provider = await createProvider(issuer, (InvalidTarget) => providerConfiguration(ttlFor, InvalidTarget, clients, mtlsEndpoints));
+  const provider = await createProvider(issuer, (InvalidTarget) => providerConfiguration(ttlFor, InvalidTarget, clients, mtlsEndpoints, () => behaviour.dpopNonceRequired));
   provider.use(serveDiscoveryVariants(behaviour));
   provider.use(recordEndpointRequests(behaviour, (endpoint, record) => {
     (endpoint === 'token' ? tokenRequests : revocationRequests).push(record);
@@ -272,7 +292,14 @@ export async function startAuthorizationServer(
     async describeToken(value) {
       const token = await provider.ClientCredentials.find(value);
       if (token === undefined) return undefined;
-      return { clientId: token.clientId, aud: token.aud, scope: token.scope, certificateThumbprint: token['x5t#S256'], isExpired: token.isExpired };
+      return {
+        clientId: token.clientId,
+        aud: token.aud,
+        scope: token.scope,
+        certificateThumbprint: token['x5t#S256'],
+        dpopThumbprint: token.jkt,
+        isExpired: token.isExpired,
+      };
     },
     failNextTokenRequests(count = 1) {
       behaviour.failuresToForce = count;
@@ -286,6 +313,10 @@ export async function startAuthorizationServer(
       await Promise.all(tokens.map((token) => token?.destroy()));
       issuedTokens.clear();
     },
+    setDpopNonceRequired(required) {
+      behaviour.dpopNonceRequired = required;
+    },
+    dpopAlgorithms: DPOP_ALGORITHMS,
     setTokenEndpointDelay(ms) {
       behaviour.tokenEndpointDelay = ms;
     },
@@ -320,6 +351,7 @@ function providerConfiguration(
   InvalidTarget: typeof errors.InvalidTarget,
   clients: AuthorizationServer['clients'],
   mtlsEndpoints: { tokenUrl: string; revocationUrl: string },
+  dpopNonceRequired: () => boolean,
 ): Configuration {
   return {
     clients: [
@@ -352,6 +384,7 @@ function providerConfiguration(
     // Requests carrying an Origin header (browsers, some HTTP clients) would
     // otherwise be refused with a printed notice; any origin may call these test clients.
     clientBasedCORS: () => true,
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
     // This function alone decides the lifetime: a resource server's
     // accessTokenTTL is only read by the default one, which prints a notice.
     ttl: { ClientCredentials: (_ctx, _token, client) => ttlFor(client.clientId) },
@@ -359,6 +392,8 @@ function providerConfiguration(
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // A client_credentials request with a valid proof gets a token bound to its key; without one, a Bearer token.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: dpopNonceRequired },
       mTLS: {
         enabled: true,
         certificateBoundAccessTokens: true,
@@ -467,7 +502,7 @@ function recordEndpointRequests(
     if (endpoint === 'token' && behaviour.tokenEndpointDelay > 0) await sleep(behaviour.tokenEndpointDelay);
     await next();
     // Recorded before Koa writes the response, so a client never sees an answer that is not yet recorded.
-    const entry = describeRequest(ctx);
+    const entry = await describeRequest(ctx);
     if (endpoint === 'token' && behaviour.failuresToForce > 0) {
       // After the provider has processed the request, so that its assertion's jti is spent: a retry must bring a new one.
       behaviour.failuresToForce -= 1;
@@ -480,7 +515,7 @@ function recordEndpointRequests(
   };
 }
 
-function describeRequest(ctx: KoaContext): TokenRequestRecord {
+async function describeRequest(ctx: KoaContext): Promise<TokenRequestRecord> {
   const body = ctx.oidc?.body ?? {};
   const { client_secret: clientSecret, client_assertion: assertion, ...params } = flattenForm(body);
   const rawAuthorization = ctx.headers.authorization;
@@ -494,6 +529,10 @@ function describeRequest(ctx: KoaContext): TokenRequestRecord {
     : certificate !== undefined && (registeredMethod === 'tls_client_auth' || registeredMethod === 'self_signed_tls_client_auth') ? registeredMethod
     : 'none';
   const accessToken = ctx.status === 200 ? accessTokenOf(ctx.body) : undefined;
+  const tokenType = ctx.status === 200 ? tokenTypeOf(ctx.body) : undefined;
+  // Node joins repeated unknown headers into one string, so this is the whole header as sent.
+  const proof = ctx.headers.dpop as string | undefined;
+  const nonceAnswered = ctx.response.get('DPoP-Nonce');
   const resource = body.resource;
   return {
     clientId: ctx.oidc?.client?.clientId ?? params.client_id,
@@ -506,6 +545,9 @@ function describeRequest(ctx: KoaContext): TokenRequestRecord {
     ...(certificate === undefined ? {} : { clientCertificate: { subject: certificate.subject, thumbprint: certificateThumbprint(certificate) } }),
     status: ctx.status,
     ...(accessToken === undefined ? {} : { accessToken }),
+    ...(tokenType === undefined ? {} : { tokenType }),
+    ...(proof === undefined ? {} : { dpop: await decodeDpopProof(proof) }),
+    ...(nonceAnswered === undefined ? {} : { dpopNonceAnswered: nonceAnswered }),
   };
 }
 
@@ -534,6 +576,11 @@ function flattenForm(body: Record<string, string | string[]>): Record<string, st
 function accessTokenOf(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('access_token' in body)) return undefined;
   return typeof body.access_token === 'string' ? body.access_token : undefined;
+}
+
+function tokenTypeOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('token_type' in body)) return undefined;
+  return typeof body.token_type === 'string' ? body.token_type : undefined;
 }
 
 type Authentication =
