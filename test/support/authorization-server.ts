@@ -3,7 +3,8 @@
 // provider's mTLS endpoint aliases and the API, which checks certificate-bound tokens.
 //
 // DPoP (RFC 9449): a token request with a valid proof gets a token bound to the proof's key (`token_type`
-// DPoP), and nonces can be demanded at the token endpoint.
+// DPoP), nonces can be demanded at the token endpoint (the provider's own) and at the API (the harness's), and
+// the API verifies `Authorization: DPoP` requests by RFC 9449 §7 and §4.3 (see `ApiRequestRecord.outcome`).
 //
 // Clients are registered for every client-authentication method; see `AuthorizationServer['clients']`.
 import { randomBytes, X509Certificate } from 'node:crypto';
@@ -16,7 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import type { ClientMetadata, Configuration, errors, KoaContext, Middleware, Provider } from 'oidc-provider';
 import { certificateThumbprint, createTestCertificates, subjectMatches, type CertificateAndKey, type TestCertificates } from './certificates.ts';
-import { decodeDpopProof, DPOP_ALGORITHMS, type DecodedDpopProof } from './dpop-proof-verification.ts';
+import { accessTokenHash, decodeDpopProof, DPOP_ALGORITHMS, verifyDpopProof, type DecodedDpopProof } from './dpop-proof-verification.ts';
 import { createSigningKey, signAssertion, type SigningKey } from './signing-keys.ts';
 
 export interface RegisteredClient { id: string; secret: string }
@@ -88,13 +89,45 @@ export interface IssuedToken {
   isExpired: boolean;
 }
 
+/** A DPoP proof sent to the API, decoded; its signature is never recorded. */
+export interface ApiDpopRecord extends Omit<DecodedDpopProof, 'ath'> {
+  /** Whether the proof's `ath` is the hash of the access token the request carries. */
+  ath: boolean;
+}
+
+/**
+ * What the API made of a request. Answered 401 with a challenge in the scheme the request used (`Bearer` or
+ * `DPoP`), except `ok` and `insufficient_scope` (403); `missing_token` gets `Bearer realm="api"`.
+ * - `invalid_token`: the token is unknown, revoked or expired (`error="invalid_token"`).
+ * - `certificate_mismatch`: a certificate-bound token without the client certificate it is bound to (`invalid_token`).
+ * - `scheme_mismatch`: a DPoP-bound token sent as Bearer, or a token that is not DPoP-bound sent as DPoP (`invalid_token`).
+ * - `key_mismatch`: a valid proof, but the token's `cnf.jkt` is another key's thumbprint (`invalid_token`).
+ * - `invalid_dpop_proof`: no proof, several, or one that fails a check of RFC 9449 §4.3 — replay included (`invalid_dpop_proof`).
+ * - `use_dpop_nonce`: nonces are required and the proof has none, or not the current one (`use_dpop_nonce`).
+ */
+export type ApiOutcome =
+  | 'ok'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'certificate_mismatch'
+  | 'scheme_mismatch'
+  | 'key_mismatch'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
+
 export interface ApiRequestRecord {
   method: string;
   path: string;
   /** The Authorization header as received. */
   authorization: string | undefined;
-  /** `certificate_mismatch`: a certificate-bound token without the client certificate it is bound to. */
-  outcome: 'ok' | 'missing_token' | 'invalid_token' | 'insufficient_scope' | 'certificate_mismatch';
+  outcome: ApiOutcome;
+  /** The `error_description` answered with a refusal (which check failed), if any. */
+  errorDescription?: string;
+  /** The `DPoP` header, decoded, when the request had exactly one (with any scheme). */
+  dpop?: ApiDpopRecord;
+  /** The `DPoP-Nonce` header answered: the API's current nonce while nonces are required. */
+  dpopNonceAnswered?: string;
   /** Whether the request came to the mutual-TLS (https) API. */
   mtls: boolean;
   /** Thumbprint (base64url SHA-256) of the client certificate presented, if any. */
@@ -176,7 +209,17 @@ export interface AuthorizationServer {
    * clock and each is accepted for about five minutes. Default false; kept until changed.
    */
   setDpopNonceRequired(required: boolean): void;
-  /** The JWS algorithms accepted in DPoP proofs at the token endpoint. */
+  /**
+   * API: while true, a DPoP request whose proof lacks the API's current nonce is answered 401
+   * `WWW-Authenticate: DPoP error="use_dpop_nonce"`, and every API answer carries `DPoP-Nonce` with the current
+   * nonce. Bearer requests are not affected but for that header. Default false; kept until changed.
+   */
+  setApiNonceRequired(required: boolean): void;
+  /** API: replaces the current nonce by a new one, returned; the old one is refused from then on. */
+  rotateApiNonce(): string;
+  /** API: the nonce a proof must carry while `setApiNonceRequired(true)`. */
+  currentApiNonce(): string;
+  /** The JWS algorithms accepted in DPoP proofs, at the token endpoint and the API. */
   dpopAlgorithms: readonly string[];
   /** Add latency (ms) before the token endpoint answers (default 0). */
   setTokenEndpointDelay(ms: number): void;
@@ -245,6 +288,7 @@ export async function startAuthorizationServer(
   // Kept apart from tokenRequests so that reset() does not spare tokens from revokeAllTokens().
   const issuedTokens = new Set<string>();
   const behaviour = { tokenEndpointDelay: 0, failuresToForce: 0, oauthAuthorizationServerPath: true, wrongIssuer: false, dpopNonceRequired: false };
+  const apiDpop: ApiDpopState = { nonceRequired: false, nonce: newApiNonce(), spentJtis: new Set() };
 
   // The issuer and the endpoint aliases contain ports, so listen before creating the provider.
   const tls = { cert: certificates.server.cert, key: certificates.server.key, ca: [certificates.ca], requestCert: true, rejectUnauthorized: false };
@@ -262,8 +306,8 @@ export async function startAuthorizationServer(
   authServer.on('request', provider.callback());
   mtlsAuthServer.on('request', provider.callback());
 
-  const apiServer = createServer(apiHandler(provider, apiRequests));
-  const mtlsApiServer = createHttpsServer(tls, apiHandler(provider, apiRequests));
+  const apiServer = createServer(apiHandler(provider, apiRequests, apiDpop));
+  const mtlsApiServer = createHttpsServer(tls, apiHandler(provider, apiRequests, apiDpop));
   const apiOrigin = await listen(apiServer, 'http');
   const mtlsApiOrigin = await listen(mtlsApiServer, 'https');
 
@@ -315,6 +359,16 @@ export async function startAuthorizationServer(
     },
     setDpopNonceRequired(required) {
       behaviour.dpopNonceRequired = required;
+    },
+    setApiNonceRequired(required) {
+      apiDpop.nonceRequired = required;
+    },
+    rotateApiNonce() {
+      apiDpop.nonce = newApiNonce();
+      return apiDpop.nonce;
+    },
+    currentApiNonce() {
+      return apiDpop.nonce;
     },
     dpopAlgorithms: DPOP_ALGORITHMS,
     setTokenEndpointDelay(ms) {
@@ -583,33 +637,101 @@ function tokenTypeOf(body: unknown): string | undefined {
   return typeof body.token_type === 'string' ? body.token_type : undefined;
 }
 
+/** The API's DPoP state, shared by its http and https servers. */
+interface ApiDpopState {
+  nonceRequired: boolean;
+  /** The one nonce accepted while `nonceRequired`. */
+  nonce: string;
+  /** Every `jti` of a proof the API has accepted, kept for the server's life: a proof is good for one request. */
+  spentJtis: Set<string>;
+}
+
+/** 128 random bits in base64url: a valid nonce (RFC 9449 §8.1, `1*NQCHAR`). */
+function newApiNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+type Refusal = Exclude<ApiOutcome, 'ok' | 'missing_token' | 'insufficient_scope'>;
+
 type Authentication =
   | { outcome: 'missing_token' }
-  | { outcome: 'invalid_token'; description: string }
-  | { outcome: 'certificate_mismatch'; description: string }
+  | { outcome: Refusal; description: string }
   | { outcome: 'ok'; clientId: string; scope: string };
 
+/** What the API needs to know of a request to authenticate it. */
+interface ApiRequest {
+  method: string;
+  /** As the client addressed it: scheme, Host header, path and query. */
+  url: string;
+  scheme: 'Bearer' | 'DPoP' | undefined;
+  accessToken: string | undefined;
+  /** Every `DPoP` header sent. */
+  proofs: string[];
+  certificate: X509Certificate | undefined;
+}
+
+/** The scheme and token of an `Authorization: Bearer <token>` or `Authorization: DPoP <token>` header. */
+function parseAuthorization(authorization: string | undefined): Pick<ApiRequest, 'scheme' | 'accessToken'> {
+  const match = /^(Bearer|DPoP) +(\S+) *$/i.exec(authorization ?? '');
+  if (match === null) return { scheme: undefined, accessToken: undefined };
+  return { scheme: match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', accessToken: match[2] };
+}
+
 /**
- * Validates the request's bearer token against the provider's token store, and a certificate-bound token
- * (RFC 8705 §3) against the client certificate presented on the connection.
+ * Validates the request's token against the provider's token store; a certificate-bound token (RFC 8705 §3)
+ * against the client certificate presented on the connection; a DPoP request's proof (RFC 9449 §7.1, §4.3),
+ * the API's nonce when required, the proof's single use, and the token's binding to the proof's key. The
+ * proof is checked before the token, as a proof that fails is refused whatever the token.
  */
-async function authenticate(provider: Provider, authorization: string | undefined, certificate: X509Certificate | undefined): Promise<Authentication> {
-  const value = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
-  if (value === undefined) return { outcome: 'missing_token' };
-  const token = await provider.ClientCredentials.find(value);
+async function authenticate(provider: Provider, request: ApiRequest, dpop: ApiDpopState): Promise<Authentication> {
+  const { scheme, accessToken } = request;
+  if (scheme === undefined || accessToken === undefined) return { outcome: 'missing_token' };
+  let proofKey: string | undefined;
+  if (scheme === 'DPoP') {
+    if (request.proofs.length !== 1) {
+      return { outcome: 'invalid_dpop_proof', description: request.proofs.length === 0 ? 'the request has no DPoP proof' : 'the request has more than one DPoP proof' };
+    }
+    const verdict = await verifyDpopProof(request.proofs[0]!, {
+      method: request.method,
+      url: request.url,
+      accessToken,
+      ...(dpop.nonceRequired ? { nonce: dpop.nonce } : {}),
+    });
+    if (!verdict.valid) return { outcome: verdict.error, description: verdict.description };
+    if (dpop.spentJtis.has(verdict.jti)) return { outcome: 'invalid_dpop_proof', description: 'the DPoP proof was used before (its jti)' };
+    dpop.spentJtis.add(verdict.jti);
+    proofKey = verdict.jkt;
+  }
+  const token = await provider.ClientCredentials.find(accessToken);
   if (token === undefined) return { outcome: 'invalid_token', description: 'the access token is unknown or revoked' };
   // find() tolerates clock skew (15 s by default); the API must not.
   if (token.isExpired) return { outcome: 'invalid_token', description: 'the access token expired' };
+  // RFC 9449 §7.2: a DPoP-bound token is refused under the Bearer scheme, or it would be a bearer token again.
+  if (scheme === 'Bearer' && token.jkt !== undefined) return { outcome: 'scheme_mismatch', description: 'a DPoP-bound access token was sent as a Bearer token' };
+  if (scheme === 'DPoP' && token.jkt === undefined) return { outcome: 'scheme_mismatch', description: 'the access token is not DPoP-bound' };
+  if (token.jkt !== undefined && token.jkt !== proofKey) return { outcome: 'key_mismatch', description: 'the access token is bound to another DPoP key' };
   const boundTo = token['x5t#S256'];
+  const { certificate } = request;
   if (boundTo !== undefined && (certificate === undefined || certificateThumbprint(certificate) !== boundTo)) {
     return { outcome: 'certificate_mismatch', description: 'the access token is bound to a client certificate that was not presented' };
   }
   return { outcome: 'ok', clientId: token.clientId, scope: token.scope ?? '' };
 }
 
-function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[]) {
+/** The `WWW-Authenticate` challenge of a refusal, in the scheme the request used; DPoP's names the algorithms it takes (RFC 9449 §7.1). */
+function challenge(scheme: 'Bearer' | 'DPoP', error: string, description: string): string {
+  const parameters = `realm="api", error="${error}", error_description="${description}"`;
+  return scheme === 'DPoP' ? `DPoP ${parameters}, algs="${DPOP_ALGORITHMS.join(' ')}"` : `Bearer ${parameters}`;
+}
+
+/** The wire error of each refusal: only a failed proof or a missing nonce are not the token's fault. */
+function wireError(outcome: Refusal): 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' {
+  return outcome === 'invalid_dpop_proof' || outcome === 'use_dpop_nonce' ? outcome : 'invalid_token';
+}
+
+function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[], dpop: ApiDpopState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    serveApi(provider, apiRequests, req, res).catch((error: unknown) => {
+    serveApi(provider, apiRequests, dpop, req, res).catch((error: unknown) => {
       sendJson(res, 500, { error: 'server_error', error_description: String(error) });
     });
   };
@@ -618,23 +740,34 @@ function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[]) {
 async function serveApi(
   provider: Provider,
   apiRequests: ApiRequestRecord[],
+  dpop: ApiDpopState,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const path = new URL(req.url ?? '/', 'http://api').pathname;
+  const mtls = 'encrypted' in req.socket;
+  const url = `${mtls ? 'https' : 'http'}://${req.headers.host ?? HOST}${req.url ?? '/'}`;
+  const path = new URL(url).pathname;
   const { authorization } = req.headers;
+  const { scheme, accessToken } = parseAuthorization(authorization);
+  const proofs = req.headersDistinct.dpop ?? [];
   const certificate = peerCertificate(req.socket);
-  const auth = await authenticate(provider, authorization, certificate);
+  const auth = await authenticate(provider, { method, url, scheme, accessToken, proofs, certificate }, dpop);
   const route = `${method} ${path}`;
   const lacksWrite = auth.outcome === 'ok' && route === `GET ${API_PREFIX}/write`
     && !auth.scope.split(' ').includes('write');
+  // Every answer, refusals and successes alike, so that a client can keep its nonce current (RFC 9449 §9).
+  if (dpop.nonceRequired) res.setHeader('DPoP-Nonce', dpop.nonce);
+  const proof = proofs.length === 1 ? await decodeDpopProof(proofs[0]!) : undefined;
   apiRequests.push({
     method,
     path,
     authorization,
     outcome: lacksWrite ? 'insufficient_scope' : auth.outcome,
-    mtls: 'encrypted' in req.socket,
+    ...('description' in auth ? { errorDescription: auth.description } : {}),
+    ...(proof === undefined ? {} : { dpop: describeApiProof(proof, accessToken) }),
+    ...(dpop.nonceRequired ? { dpopNonceAnswered: dpop.nonce } : {}),
+    mtls,
     clientCertificateThumbprint: certificate === undefined ? undefined : certificateThumbprint(certificate),
   });
 
@@ -642,12 +775,13 @@ async function serveApi(
     res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
     return sendJson(res, 401, { error: 'missing_token' });
   }
-  if (auth.outcome === 'invalid_token' || auth.outcome === 'certificate_mismatch') {
-    res.setHeader('WWW-Authenticate', `Bearer realm="api", error="invalid_token", error_description="${auth.description}"`);
-    return sendJson(res, 401, { error: 'invalid_token', error_description: auth.description });
+  if (auth.outcome !== 'ok') {
+    const error = wireError(auth.outcome);
+    res.setHeader('WWW-Authenticate', challenge(scheme ?? 'Bearer', error, auth.description));
+    return sendJson(res, 401, { error, error_description: auth.description });
   }
   if (lacksWrite) {
-    res.setHeader('WWW-Authenticate', 'Bearer error="insufficient_scope", scope="write"');
+    res.setHeader('WWW-Authenticate', `${scheme} error="insufficient_scope", scope="write"`);
     return sendJson(res, 403, { error: 'insufficient_scope' });
   }
 
@@ -661,6 +795,12 @@ async function serveApi(
     default:
       return sendJson(res, 404, { error: 'not_found' });
   }
+}
+
+/** A proof for the records: its claims, and whether its `ath` matches the request's token. */
+function describeApiProof(proof: DecodedDpopProof, accessToken: string | undefined): ApiDpopRecord {
+  const { ath, ...claims } = proof;
+  return { ...claims, ath: ath !== undefined && accessToken !== undefined && ath === accessTokenHash(accessToken) };
 }
 
 /** Answers with the request body and content-type, so tests can check that a retried request replays its body. */
