@@ -7,7 +7,7 @@ import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, EmbeddedJWK, 
  * The proof algorithms the harness accepts, at the token endpoint and at the API alike: every asymmetric JWS
  * algorithm the library may be configured with (oidc-provider's own default is ES256 and EdDSA only).
  */
-export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];
+export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];
 
 /** How far a proof's `iat` may be from the API's clock, either way (RFC 9449 §11.1 leaves the window to the server). */
 export const PROOF_IAT_TOLERANCE_SECONDS = 60;
@@ -61,8 +61,13 @@ export function accessTokenHash(accessToken: string): string {
  * character. Undefined when the value is not an absolute URL.
  */
 export function normaliseHtu(value: string): string | undefined {
-  const url = URL.parse(value);
-  if (url === null) return undefined;
+  // Not URL.parse: Node has it only from 20.18, and the package supports 20.3.
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
   url.search = '';
   url.hash = '';
   url.pathname = url.pathname.replace(/%([0-9a-f]{2})/gi, (_escape, hex: string) => {
@@ -106,7 +111,7 @@ export async function verifyDpopProof(proof: string, expected: ProofExpectations
   if (typeof jwk !== 'object' || jwk === null) return refuse('the DPoP proof has no jwk header');
   if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) return refuse('the DPoP proof jwk contains private key members');
   try {
-    ({ payload: claims } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGORITHMS }));
+    ({ payload: claims } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGORITHMS] }));
   } catch (error) {
     // jose's message names the failed check (typ, alg, signature…), never the key or the token.
     return refuse(`the DPoP proof does not verify: ${(error as Error).message}`);
