@@ -42,12 +42,10 @@ export class DpopSession {
     return this.#nonces.get(url.origin);
   }
 
-  /** Keeps the nonce a response from `url` carries, if any; returns whether it is a new one. */
-  remember(url: URL, headers: Headers): boolean {
+  /** Keeps the nonce a response from `url` carries, if it carries a valid one. */
+  remember(url: URL, headers: Headers): void {
     const nonce = headers.get('dpop-nonce')?.trim();
-    if (nonce === undefined || !NONCE.test(nonce) || this.#nonces.get(url.origin) === nonce) return false;
-    this.#nonces.set(url.origin, nonce);
-    return true;
+    if (nonce !== undefined && NONCE.test(nonce)) this.#nonces.set(url.origin, nonce);
   }
 
   #athOf(accessToken: string): Promise<string> {

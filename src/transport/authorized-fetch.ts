@@ -69,9 +69,12 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
   async function sendDpop(token: OAuthToken, call: Call): Promise<Response> {
     const url = new URL(call.url);
     const authorization = `DPoP ${token.accessToken}`;
+    const nonceSent = dpop!.nonceFor(url);
     let response = await call.send({ authorization, dpop: await dpop!.proof(call.method, url, token.accessToken) });
-    const newNonce = dpop!.remember(url, response.headers);
-    if (newNonce && call.replayable && call.nonceRetries++ === 0 && dpopError(response) === 'use_dpop_nonce') {
+    dpop!.remember(url, response.headers);
+    // Another nonce than the one sent: this call's own, or one a concurrent call brought meanwhile.
+    const otherNonce = dpop!.nonceFor(url) !== nonceSent;
+    if (otherNonce && call.replayable && call.nonceRetries++ === 0 && dpopError(response) === 'use_dpop_nonce') {
       await discard(response);
       response = await call.send({ authorization, dpop: await dpop!.proof(call.method, url, token.accessToken) });
       dpop!.remember(url, response.headers);
