@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, webcrypto } from 'node:crypto';
 import fc from 'fast-check';
 import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { Client, ConfigurationError, type OAuthEvent } from 'oauth-ccg';
+import { Client, ConfigurationError, OAuthProviderError, type OAuthEvent } from 'oauth-ccg';
 import { dpopKey } from '../src/keys/dpop-key.ts';
 import { DpopSession } from '../src/protocol/dpop.ts';
 import { json, startFaultServer } from './support/fault-server.ts';
@@ -115,6 +115,56 @@ describe('the Client with DPoP', () => {
       assert.equal((await manager(true).getToken()).tokenType, 'Bearer');
     } finally {
       await tokens.close();
+    }
+  });
+});
+
+describe('what the client does with each DPoP answer', () => {
+  const dpopToken = (n: number) => json(200, { access_token: `bound-${n}`, token_type: 'DPoP', expires_in: 600 });
+  const refusal = (error: string, nonce?: string) => ({ 'www-authenticate': `DPoP error="${error}"`, ...(nonce && { 'dpop-nonce': nonce }) });
+
+  test('a second use_dpop_nonce at the token endpoint gets no second retry: the callers see the OAuthProviderError', async () => {
+    const tokens = await startFaultServer();
+    try {
+      const demand = (nonce: string) => json(400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': nonce });
+      tokens.respondWith(demand('n1'), demand('n2'));
+      const manager = new Client({ tokenUrl: tokens.url, dpop: true, clientCredentialsAuthCredentials: { oAuthClientId: 'c', oAuthClientSecret: 's' } }).clientCredentialsAuthManager;
+      await assert.rejects(manager.getToken(), (error: unknown) => error instanceof OAuthProviderError && error.error === 'use_dpop_nonce');
+      assert.equal(tokens.requests.length, 2);
+    } finally {
+      await tokens.close();
+    }
+  });
+
+  test('at the API: one nonce replay per call, invalid_dpop_proof returned and reported, invalid_token gets a new token', async () => {
+    const tokens = await startFaultServer();
+    let answers: { status: number; headers: Record<string, string> }[] = [];
+    const api = await startRecorder((_req, res) => {
+      const answer = answers.shift() ?? { status: 200, headers: {} };
+      res.writeHead(answer.status, answer.headers).end();
+    });
+    try {
+      tokens.respondWith(dpopToken(1), dpopToken(2));
+      const events: OAuthEvent[] = [];
+      const client = new Client({ baseUrl: api.url, tokenUrl: tokens.url, dpop: true, onEvent: (event) => events.push(event), clientCredentialsAuthCredentials: { oAuthClientId: 'c', oAuthClientSecret: 's' } });
+
+      answers = [{ status: 401, headers: refusal('use_dpop_nonce', 'a1') }, { status: 401, headers: refusal('use_dpop_nonce', 'a2') }];
+      assert.equal((await client.fetch('/things')).status, 401, 'the second demand is returned: no further replay');
+      assert.equal(api.requests.length, 2);
+
+      api.requests.length = 0;
+      answers = [{ status: 401, headers: refusal('invalid_dpop_proof') }];
+      assert.equal((await client.fetch('/things')).status, 401);
+      assert.equal(api.requests.length, 1, 'a new token would not help: no replay');
+      assert.ok(events.some((event) => event.type === 'dpop-proof-rejected'));
+
+      api.requests.length = 0;
+      answers = [{ status: 401, headers: refusal('invalid_token') }];
+      assert.equal((await client.fetch('/things')).status, 200);
+      assert.equal(tokens.requests.length, 2, 'a new token after invalid_token');
+      assert.equal(api.requests.length, 2);
+    } finally {
+      await Promise.all([tokens.close(), api.close()]);
     }
   });
 });
