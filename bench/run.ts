@@ -62,5 +62,5 @@ const details = `${profile.name} run · Node ${machine.node} · ${machine.cpu} �
 await writeFile(outputPath('BENCHMARKS.md'), markdown);
 await writeFile(outputPath(CHART), await renderChart(results, details));
 log('wrote BENCHMARKS.md and bench/chart.svg');
-// An optional feature in the client_secret bundle is a regression, whatever the timings say.
+// An optional feature in the client_secret path's start-up chunks is a regression, whatever the timings say.
 if (Object.values(optionalInCore).some((modules) => modules.length > 0)) process.exitCode = 1;
