@@ -10,6 +10,7 @@ import {
   ApiError,
   Client,
   ConfigurationError,
+  DiscoveryError,
   NetworkError,
   OAuthProviderError,
   TimeoutError,
@@ -29,6 +30,7 @@ import {
   type Behaviour,
   type FaultServer,
 } from './support/fault-server.ts';
+import { metadataDocument, startMetadataServer } from './support/metadata-server.ts';
 import { startRecorder, type Recorder } from './support/recorder.ts';
 
 const CLIENT_ID = 'matrix-client';
@@ -44,6 +46,8 @@ const COOL_DOWN_MS = 1_050;
 
 interface Harness {
   readonly tokens: FaultServer;
+  /** The authorization server's metadata (RFC 8414), for clients configured with `issuer: metadata.origin`. */
+  readonly metadata: FaultServer;
   readonly api: Recorder;
   readonly bystander: Recorder;
   readonly events: OAuthEvent[];
@@ -52,6 +56,7 @@ interface Harness {
 
 async function withHarness(run: (harness: Harness) => Promise<void>): Promise<void> {
   const [tokens, api, bystander] = await Promise.all([startFaultServer(), startRecorder(), startRecorder()]);
+  const metadata = await startMetadataServer(tokens.url);
   const events: OAuthEvent[] = [];
   const client = (options: Partial<ClientConfiguration> = {}): Client =>
     new Client({
@@ -64,9 +69,9 @@ async function withHarness(run: (harness: Harness) => Promise<void>): Promise<vo
       ...options,
     });
   try {
-    await run({ tokens, api, bystander, events, client });
+    await run({ tokens, metadata, api, bystander, events, client });
   } finally {
-    await Promise.all([tokens.close(), api.close(), bystander.close()]);
+    await Promise.all([tokens.close(), metadata.close(), api.close(), bystander.close()]);
   }
 }
 
@@ -312,3 +317,110 @@ test('concurrent calls during a transient fault share one retried token request'
     assert.deepEqual(authorizations(api), Array(5).fill('Bearer tok-1'));
   }),
 );
+
+// Discovery faults: the client is given `issuer` instead of `tokenUrl`, and the metadata server misbehaves.
+// The same checks, counting metadata requests as well: a failed discovery sends no token request, is never
+// kept (the next call discovers again), and a permanent one is answered again during its cool-down.
+
+const RFC8414_PATH = '/.well-known/oauth-authorization-server';
+const OPENID_PATH = '/.well-known/openid-configuration';
+
+interface DiscoveryFaultCase {
+  readonly name: string;
+  /** The answers to the first metadata requests; afterwards the metadata server serves a good document. */
+  readonly faults: (servers: { metadata: FaultServer; bystander: Recorder }) => Behaviour[];
+  /** Metadata requests made by the faulty call. */
+  readonly metadataRequests: number;
+  readonly expect: { readonly token: string } | { readonly error: ErrorClass; readonly message: RegExp; readonly statusCode: number };
+}
+
+const discoveryCases: readonly DiscoveryFaultCase[] = [
+  {
+    name: 'a metadata document that is not JSON',
+    faults: () => [status(200, '<!doctype html><title>Welcome</title>', { 'content-type': 'text/html' })],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /is not a JSON object; is the issuer option/, statusCode: 200 },
+  },
+  {
+    name: 'a metadata document without token_endpoint',
+    faults: ({ metadata }) => [json(200, { issuer: metadata.origin, revocation_endpoint: `${metadata.origin}/revoke` })],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /has no token_endpoint/, statusCode: 200 },
+  },
+  {
+    // Another server's document would send the credentials to its token endpoint: the bystander's here.
+    name: 'a metadata document naming another issuer',
+    faults: ({ bystander }) => [metadataDocument(bystander.url, `${bystander.url}/token`)],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /names the issuer "http:\/\/127\.0\.0\.1:\d+", not the configured .*RFC 8414 §3\.3/, statusCode: 200 },
+  },
+  {
+    name: 'a redirect of the metadata URL to another server',
+    faults: ({ bystander }) => [redirect(`${bystander.url}${RFC8414_PATH}`)],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /redirect \(HTTP 302\), which is not followed/, statusCode: 302 },
+  },
+  {
+    name: 'both well-known URLs answering 404',
+    faults: () => [status(404, 'not found'), status(404, 'not found')],
+    metadataRequests: 2,
+    expect: { error: DiscoveryError, message: /Neither .* \(HTTP 404\) nor .* \(HTTP 404\) serves authorization server metadata/, statusCode: 404 },
+  },
+  // Transient: retried within the call, which then succeeds.
+  { name: 'a metadata 503, then a good document', faults: () => [status(503, 'busy', { 'retry-after': '0' })], metadataRequests: 2, expect: { token: 'tok-1' } },
+];
+
+for (const fault of discoveryCases) {
+  test(`discovery fault: ${fault.name}`, TEST_OPTIONS, () =>
+    withHarness(async ({ tokens, metadata, api, bystander, events, client: makeClient }) => {
+      metadata.respondWith(...fault.faults({ metadata, bystander }));
+      const client = makeClient({ issuer: metadata.origin, tokenUrl: undefined });
+
+      // 1. The faulty call settles, with the expected outcome.
+      const first = await settled(client.fetch('/resource'), 'the faulty call');
+      const { expect } = fault;
+      if ('token' in expect) {
+        if ('error' in first) throw first.error;
+        assert.equal(first.value.status, 200);
+        await first.value.text();
+        assert.deepEqual(authorizations(api), [`Bearer ${expect.token}`]);
+        assert.equal(tokens.requests.length, 1);
+        const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
+        assert.equal(retries.length, fault.metadataRequests - 1);
+        for (const retry of retries) assert.ok(retry.error instanceof DiscoveryError && retry.error.statusCode === 503, `retried on ${retry.error.name}`);
+      } else {
+        if ('value' in first) assert.fail(`expected ${expect.error.name}, but the call succeeded`);
+        const { error } = first;
+        assert.ok(error instanceof expect.error, `expected ${expect.error.name}, got ${String(error)}`);
+        assert.match(error.message, expect.message);
+        assert.equal((error as DiscoveryError).statusCode, expect.statusCode);
+        assert.ok(isPermanent(error), 'this failure will not mend by asking again');
+        assert.ok(!error.message.includes(CLIENT_SECRET), 'the message shows the secret');
+        assert.equal(tokens.requests.length, 0, 'no token request without a usable token endpoint');
+        assert.equal(api.requests.length, 0, 'no API request goes out without a token');
+        // 2. A permanent failure is answered again at once during its cool-down, without asking the server.
+        const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+        assert.ok('error' in during && during.error === error, 'the same error, at once');
+        assert.equal(metadata.requests.length, fault.metadataRequests, 'no metadata request during the cool-down');
+        await sleep(COOL_DOWN_MS);
+      }
+      assert.equal(metadata.requests.length, fault.metadataRequests, 'metadata requests made by the faulty call');
+      assert.equal(metadata.pending, 0, 'every queued fault was consumed');
+
+      // 3. Nothing was kept: a failed discovery is made again, and a good one is kept for the client's life.
+      const metadataBefore = metadata.requests.length;
+      await callApi(client, 'the call after the fault');
+      assert.equal(metadata.requests.length, metadataBefore + ('token' in expect ? 0 : 1));
+      assert.equal(authorizations(api).at(-1), `Bearer ${tokens.issued.at(-1)}`);
+
+      // 4. Discovery carried nothing of the client, the token endpoint got the usual request, and nothing went elsewhere.
+      for (const request of metadata.requests) {
+        assert.deepEqual([request.method, request.headers.authorization, request.body], ['GET', undefined, '']);
+        assert.ok([RFC8414_PATH, OPENID_PATH].includes(request.url), `metadata looked for at ${request.url}`);
+      }
+      for (const request of tokens.requests) assert.equal(request.headers.authorization, `Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`);
+      assert.equal(bystander.requests.length, 0, 'the bystander received a request');
+    }),
+  );
+}
+
