@@ -5,10 +5,12 @@
 // nowhere else (the bystander server hears nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   Client,
+  ClientAssertionError,
   ConfigurationError,
   DiscoveryError,
   NetworkError,
@@ -424,3 +426,116 @@ for (const fault of discoveryCases) {
   );
 }
 
+// Ready-made assertion faults: `oAuthClientAssertion` (a workload identity token file, say) throws or returns
+// something that is not an assertion. The same checks, counting the callback's calls as well. Its failures
+// are transient, like a file caught mid-rotation: retried within the call, never kept, and no cool-down.
+
+/** What one call of the assertion callback does; after the queued steps it returns a good assertion. */
+type AssertionStep = 'throw' | 'return a non-string';
+
+interface AssertionFaultCase {
+  readonly name: string;
+  readonly steps: AssertionStep[];
+  /** Callback calls made by the faulty call: one per attempt. */
+  readonly calls: number;
+  readonly tokenRequests: number;
+  readonly expect: { readonly token: string } | { readonly message: RegExp };
+}
+
+const assertionCases: readonly AssertionFaultCase[] = [
+  { name: 'the callback throws once', steps: ['throw'], calls: 2, tokenRequests: 1, expect: { token: 'tok-1' } },
+  { name: 'the callback throws on every attempt', steps: ['throw', 'throw', 'throw'], calls: 3, tokenRequests: 0, expect: { message: /oAuthClientAssertion failed: the token file is being rotated/ } },
+  { name: 'the callback returns a non-string', steps: Array(3).fill('return a non-string'), calls: 3, tokenRequests: 0, expect: { message: /oAuthClientAssertion did not return an assertion/ } },
+];
+
+/** An `oAuthClientAssertion` that follows `steps`, recording the assertions it hands out (each unique, as a jti would make them). */
+function assertionCallback(steps: AssertionStep[]): { calls: number; handedOut: string[]; callback: () => Promise<string> } {
+  const state = { calls: 0, handedOut: [] as string[] };
+  const callback = async (): Promise<string> => {
+    state.calls += 1;
+    const step = steps.shift();
+    if (step === 'throw') throw new Error('the token file is being rotated');
+    if (step === 'return a non-string') return { assertion: 'not-a-string' } as unknown as string;
+    const assertion = `eyJ.assertion-${state.calls}.never-shown`;
+    state.handedOut.push(assertion);
+    return assertion;
+  };
+  return Object.assign(state, { callback });
+}
+
+for (const fault of assertionCases) {
+  test(`assertion fault: ${fault.name}`, TEST_OPTIONS, () =>
+    withHarness(async ({ tokens, api, bystander, events, client: makeClient }) => {
+      const assertions = assertionCallback([...fault.steps]);
+      const client = makeClient({ clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientAssertion: assertions.callback } });
+
+      // 1. The faulty call settles, with the expected outcome.
+      const first = await settled(client.fetch('/resource'), 'the faulty call');
+      const { expect } = fault;
+      if ('token' in expect) {
+        if ('error' in first) throw first.error;
+        assert.equal(first.value.status, 200);
+        await first.value.text();
+        assert.deepEqual(authorizations(api), [`Bearer ${expect.token}`]);
+      } else {
+        if ('value' in first) assert.fail('expected ClientAssertionError, but the call succeeded');
+        const { error } = first;
+        assert.ok(error instanceof ClientAssertionError, `expected ClientAssertionError, got ${String(error)}`);
+        assert.match(error.message, expect.message);
+        assert.equal(api.requests.length, 0, 'no API request goes out without a token');
+      }
+
+      // 2. The retries: one callback call per attempt, one retry event (on the callback's failure) between attempts.
+      assert.equal(assertions.calls, fault.calls, 'callback calls made by the faulty call');
+      assert.equal(tokens.requests.length, fault.tokenRequests, 'token requests made by the faulty call');
+      const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
+      assert.equal(retries.length, fault.calls - 1);
+      for (const retry of retries) assert.ok(retry.error instanceof ClientAssertionError, `retried on ${retry.error.name}`);
+
+      // 3. Nothing was kept, and there is no cool-down: the next call asks the callback again, at once.
+      const callsBefore = assertions.calls;
+      await callApi(client, 'the call after the fault');
+      assert.equal(assertions.calls, callsBefore + ('token' in expect ? 0 : 1));
+      assert.equal(authorizations(api).at(-1), `Bearer ${tokens.issued.at(-1)}`);
+
+      // 4. Each assertion went, once, to the token endpoint only, with no other credential; no error shows one.
+      const sent = tokens.requests.map((request) => {
+        assert.equal(request.headers.authorization, undefined);
+        const body = new URLSearchParams(request.body);
+        assert.equal(body.get('client_assertion_type'), 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+        return body.get('client_assertion');
+      });
+      assert.deepEqual(sent, assertions.handedOut);
+      for (const event of events) {
+        if (event.type !== 'token-request-retry') continue;
+        for (const assertion of assertions.handedOut) assert.ok(!event.error.message.includes(assertion));
+      }
+      assert.equal(bystander.requests.length, 0, 'the bystander received a request');
+    }),
+  );
+}
+
+test('a private key of a valid shape that cannot be imported: a ConfigurationError at the first signature, no token request, a cool-down', TEST_OPTIONS, () =>
+  withHarness(async ({ tokens, api, bystander, client: makeClient }) => {
+    // A P-256 JWK with every member in place and of the right size, but whose public point is not the
+    // private key's (nor, almost surely, on the curve): its structure passes the constructor's check, the import fails.
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as { kty: string; d: string };
+    const client = makeClient({ clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthPrivateKey: { ...jwk, x: randomBytes(32).toString('base64url') } } });
+
+    const first = await settled(client.fetch('/resource'), 'the first call');
+    assert.ok('error' in first && first.error instanceof ConfigurationError, `expected ConfigurationError, got ${'error' in first ? String(first.error) : 'a response'}`);
+    assert.match(first.error.message, /The signing key cannot be used with ES256/);
+    assert.ok(!first.error.message.includes(jwk.d), 'the message shows the private key');
+
+    // Permanent: answered again at once during the cool-down; after it, the import is tried again, and fails again.
+    const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+    assert.ok('error' in during && during.error === first.error, 'the same error, at once');
+    await sleep(COOL_DOWN_MS);
+    const after = await settled(client.fetch('/resource'), 'a call after the cool-down');
+    assert.ok('error' in after && after.error instanceof ConfigurationError && after.error !== first.error, 'tried again, and failed again');
+
+    assert.equal(tokens.requests.length, 0, 'no token request without an assertion');
+    assert.equal(api.requests.length, 0, 'no API request without a token');
+    assert.equal(bystander.requests.length, 0, 'the bystander received a request');
+  }),
+);
