@@ -9,6 +9,8 @@ export { Client } from './client/client.ts';
 export { ClientCredentialsAuthManager, type AdditionalTokenParams } from './client/auth-manager.ts';
 export type { ClientConfiguration, ClientCredentialsAuthCredentials, OAuthTokenProvider } from './client/configuration.ts';
 export type { TokenEndpointAuthMethod } from './protocol/client-authentication/client-authentication.ts';
+export type { Jwk, PrivateKeyInput, WebCryptoKey, WebCryptoKeyAlgorithm } from './keys/key-shape.ts';
+export type { AsyncDisposableByClose, AsyncDisposeKey } from './disposable.ts';
 export type { OAuthToken, OAuthTokenInput } from './token.ts';
 export type { OAuthEvent, OAuthEventListener, TokenSummary } from './events.ts';
 export {

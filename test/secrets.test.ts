@@ -3,6 +3,7 @@
 // across success, 401 recovery and every kind of failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Client, type ClientConfiguration, type ClientCredentialsAuthCredentials, type OAuthEvent } from 'oauth-ccg';
@@ -10,7 +11,10 @@ import { startRecorder } from './support/recorder.ts';
 
 const SECRET = 'CANARY-SECRET-5e1f';
 const TOKENS = ['CANARY-TOKEN-1', 'CANARY-TOKEN-2', 'CANARY-TOKEN-3'];
-const CANARIES = [SECRET, ...TOKENS, encodeURIComponent(SECRET), btoa(`canary-client:${SECRET}`), SECRET.slice(0, 12), 'CANARY-TOKEN'];
+const PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+/** A ready-made assertion, shaped like one. */
+const ASSERTION = 'eyJhbGciOiJFUzI1NiJ9.eyJjYW5hcnkiOiJhc3NlcnRpb24ifQ.CANARY-ASSERTION-SIGNATURE';
+const CANARIES = [PRIVATE_KEY.split('\n')[1]!, 'CANARY-ASSERTION', SECRET, ...TOKENS, encodeURIComponent(SECRET), btoa(`canary-client:${SECRET}`), SECRET.slice(0, 12), 'CANARY-TOKEN'];
 
 type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 const json = (status: number, value: unknown, headers = {}): Reply => (_req, res) =>
@@ -53,6 +57,27 @@ const scenarios: { name: string; replies: Reply[]; options?: Partial<ClientConfi
         String(input).endsWith('/token')
           ? Promise.reject(new TypeError(`refused: ${new Headers(init?.headers).get('authorization')} sent ${String(init?.body)}`))
           : fetch(input, init),
+    },
+  },
+  // The assertion methods: a server that echoes the request body echoes the assertion.
+  {
+    name: 'private_key_jwt with an echoing 400',
+    replies: [(_req, res, body) => res.writeHead(400).end(body)],
+    credentials: { oAuthPrivateKey: PRIVATE_KEY },
+  },
+  {
+    name: 'a ready-made assertion echoed in a 500',
+    replies: [(_req, res, body) => res.writeHead(500).end(`rejected ${decodeURIComponent(body)}`)],
+    credentials: { oAuthClientAssertion: () => ASSERTION },
+  },
+  {
+    name: 'an assertion callback whose error repeats the assertion',
+    replies: [token(0)],
+    options: { tokenRequestAttempts: 1 },
+    credentials: {
+      oAuthClientAssertion: () => {
+        throw new Error(`the file held ${ASSERTION}, which expired`);
+      },
     },
   },
   {
@@ -113,5 +138,6 @@ test('no canary secret or token appears in anything observable', async () => {
   const text = observed.join('\n');
   assert.match(text, /success, then a 401 recovered with a second token: 200/, 'the scenarios ran');
   assert.match(text, /ApiError|OAuthProviderError|TimeoutError/, 'the failures were observed');
+  assert.doesNotMatch(text, /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/, 'no assertion or JWT appears');
   for (const canary of CANARIES) assert.equal(text.includes(canary), false, `"${canary}" leaked:\n${text.slice(Math.max(0, text.indexOf(canary) - 300), text.indexOf(canary) + 100)}`);
 });

@@ -1,3 +1,4 @@
+import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ClientClosedError, ConfigurationError, InvalidTokenError, TimeoutError } from '../errors.ts';
 import { boundedTokenSource } from '../lifecycle/bounded-token-source.ts';
 import { EndpointTokenSource } from '../lifecycle/endpoint-token-source.ts';
@@ -29,6 +30,8 @@ export const transferableToken = Symbol('transferableToken');
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
  * and hands it to `oAuthTokenProvider`; it also stands alone, for callers that only need tokens.
  */
+export interface ClientCredentialsAuthManager extends AsyncDisposableByClose {}
+
 export class ClientCredentialsAuthManager {
   readonly #settings: Settings;
   readonly #secrets = new KnownSecrets();
@@ -143,9 +146,8 @@ export class ClientCredentialsAuthManager {
     await this.#tokens.close();
   }
 
-  /** `close()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  static {
+    disposeByClose(this);
   }
 
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
@@ -220,7 +222,8 @@ export class ClientCredentialsAuthManager {
 
   /** Keeps secrets out of `util.inspect` and console output; `#private` fields are never shown anyway. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `ClientCredentialsAuthManager { clientId: ${JSON.stringify(this.#settings.clientId)}, tokenUrl: ${JSON.stringify(this.#settings.tokenUrl?.href)} }`;
+    const { clientId, tokenUrl, issuer } = this.#settings;
+    return `ClientCredentialsAuthManager { clientId: ${JSON.stringify(clientId)}, tokenUrl: ${JSON.stringify(tokenUrl?.href)}, issuer: ${JSON.stringify(issuer)} }`;
   }
 }
 

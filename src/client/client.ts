@@ -1,3 +1,4 @@
+import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
 import { ClientCredentialsAuthManager, transferableToken } from './auth-manager.ts';
@@ -16,6 +17,8 @@ import { resolveSettings, tokenIdentity, type ClientConfiguration } from './conf
  * });
  * const response = await client.fetch('/things'); // GET https://api.example.com/v2/things with a Bearer token
  */
+export interface Client extends AsyncDisposableByClose {}
+
 export class Client {
   /** The configuration this client was built from, frozen. Its JSON and inspect forms hide the secret and token. */
   readonly configuration: Readonly<ClientConfiguration>;
@@ -75,9 +78,8 @@ export class Client {
     return this.clientCredentialsAuthManager.close();
   }
 
-  /** `close()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  static {
+    disposeByClose(this);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

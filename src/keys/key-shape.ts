@@ -8,19 +8,37 @@ import { ConfigurationError } from '../errors.ts';
 export type KeyFamily = 'RSA' | 'RSA-PSS' | 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
 
 /**
- * The runtime's WebCrypto `CryptoKey`, as `lib.dom` or `@types/node` declares it, or its shape where
- * neither is loaded (the core needs neither).
+ * A WebCrypto `CryptoKey` as the library reads it: the runtime's own `CryptoKey` (from `lib.dom` or
+ * `@types/node`) fits, and the core needs neither lib to be declared.
  */
-export type WebCryptoKey = typeof globalThis extends { crypto: { subtle: { generateKey(...args: never[]): Promise<infer R> } } }
-  ? Extract<R, { type: string }>
-  : { readonly algorithm: { readonly name: string }; readonly type: string; readonly usages: readonly string[]; readonly extractable: boolean };
+export interface WebCryptoKey {
+  /** The algorithm the key is for (`name`, and `namedCurve` or `hash` where they apply). */
+  readonly algorithm: WebCryptoKeyAlgorithm;
+  /** `"private"`, `"public"` or `"secret"`. */
+  readonly type: string;
+  /** What the key may do; a signing key has `"sign"`. */
+  readonly usages: readonly string[];
+  /** Whether the key material can be exported; a non-extractable private key is the safer choice. */
+  readonly extractable: boolean;
+}
 
-/** A JSON Web Key (RFC 7517) as far as the library reads it. */
+/** A `CryptoKey`'s algorithm, as far as the library reads it. */
+export interface WebCryptoKeyAlgorithm {
+  /** `"ECDSA"`, `"RSASSA-PKCS1-v1_5"`, `"RSA-PSS"`, `"Ed25519"`, … */
+  readonly name: string;
+}
+
+/** A JSON Web Key (RFC 7517) as far as the library reads it; other members are kept as they are. */
 export interface Jwk {
+  /** The key type: `"RSA"`, `"EC"` or `"OKP"` for a signing key. */
   readonly kty: string;
+  /** The curve of an EC or OKP key: `"P-256"`, `"P-384"`, `"P-521"`, `"Ed25519"`. */
   readonly crv?: string;
+  /** The algorithm the key is meant for, if the JWK says. */
   readonly alg?: string;
+  /** The private part: a JWK without it is a public key. */
   readonly d?: string;
+  /** Any other member (RFC 7517 §4, RFC 7518 §6). */
   readonly [parameter: string]: unknown;
 }
 

@@ -129,7 +129,14 @@ test("no optional entry point's modules are in the client_secret bundle", async 
 test('every exported symbol and member of every entry point is documented (typedoc --validation.notDocumented)', async () => {
   const sources = entryPoints.flatMap((entry) => ['--entryPoints', entry.source]);
   // --disableSources: no source links are emitted, and reading the git remote for them warns in a clone of a local path (as CI's is).
-  await run('node', [TYPEDOC, ...sources, '--tsconfig', 'tsconfig.build.json', '--emit', 'none', '--disableSources', '--validation.notDocumented', '--treatWarningsAsErrors'], '.');
+  // `[Symbol.asyncDispose]` comes from a mapped type (so that the published types need no disposable lib),
+  // and a mapped member cannot carry a comment; AsyncDisposableByClose documents it.
+  const mappedMembers = ['Client', 'ClientCredentialsAuthManager'].flatMap((owner) => ['--intentionallyNotDocumented', `index.${owner}.[asyncDispose]`]);
+  await run(
+    'node',
+    [TYPEDOC, ...sources, '--tsconfig', 'tsconfig.build.json', '--emit', 'none', '--disableSources', '--validation.notDocumented', '--treatWarningsAsErrors', ...mappedMembers],
+    '.',
+  );
 });
 
 describe('a scratch project that installs the tarball', () => {

@@ -1,5 +1,6 @@
 import { ClientAssertionError } from '../../errors.ts';
 import type { SigningKey } from '../../keys/signing-key.ts';
+import { redactText } from '../../redaction.ts';
 import { isHeaderSafe } from '../../token.ts';
 import type { ClientAuthentication } from './client-authentication.ts';
 
@@ -40,8 +41,10 @@ export function providedAssertion(clientId: string, provide: () => string | Prom
     try {
       assertion = await provide();
     } catch (error) {
-      // Its own words, not the error object: a `cause` chain could carry anything the callback touched.
-      throw new ClientAssertionError(`oAuthClientAssertion failed: ${error instanceof Error ? error.message : 'it threw a non-error'}.`);
+      // Its own words, not the error object (a `cause` chain could carry anything the callback touched),
+      // and those with any assertion in them redacted.
+      const message = error instanceof Error ? redactText(error.message, (text) => text) : 'it threw a non-error';
+      throw new ClientAssertionError(`oAuthClientAssertion failed: ${message}.`);
     }
     if (typeof assertion !== 'string' || !isHeaderSafe(assertion)) throw new ClientAssertionError('oAuthClientAssertion did not return an assertion (a non-empty string of visible ASCII).');
     return assertion;

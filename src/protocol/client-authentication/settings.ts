@@ -50,6 +50,13 @@ const METHODS: readonly TokenEndpointAuthMethod[] = [
  */
 const PREFERENCE: readonly TokenEndpointAuthMethod[] = ['private_key_jwt', 'tls_client_auth', 'client_secret_basic', 'client_secret_post'];
 
+/**
+ * Without the server's list, a certificate is taken for authentication only when there is no other
+ * credential: `mtlsFetch` beside a secret is more often there to bind tokens (RFC 8705 §3) than to replace
+ * the secret, and a wrong guess would fail every request.
+ */
+const PREFERENCE_UNLISTED: readonly TokenEndpointAuthMethod[] = ['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'tls_client_auth'];
+
 /** RFC 8414 §2: a server that lists no methods supports client_secret_basic. */
 const DEFAULT_SUPPORTED = ['client_secret_basic'];
 
@@ -120,7 +127,7 @@ export function authenticationSettings(options: AuthenticationOptions): Authenti
  */
 export function chooseMethod(settings: AuthenticationSettings, supported?: readonly string[] | null): TokenEndpointAuthMethod {
   if (settings.method !== undefined) return settings.method;
-  if (supported === undefined) return settings.allowed[0]!;
+  if (supported === undefined) return PREFERENCE_UNLISTED.find((method) => settings.allowed.includes(method))!;
   const listed = supported ?? DEFAULT_SUPPORTED;
   const chosen = settings.allowed.find((method) => listed.includes(method));
   if (chosen === undefined) {
