@@ -1,6 +1,7 @@
 // Resource indicators (RFC 8707): one authorization server, two APIs. Each client asks for a token for
 // its own API (the `resource` parameter), so a token leaked by one API cannot be replayed at the other.
-// The resource is part of the token's identity: these two clients never share a token.
+// The resource is part of the token's identity: these two clients never share a token. oAuthResource is
+// a URI or an array of them, one `resource` parameter each.
 import { Client } from 'oauth-ccg';
 import { environment } from './environment.ts';
 
