@@ -333,7 +333,9 @@ interface DiscoveryFaultCase {
   readonly faults: (servers: { metadata: FaultServer; bystander: Recorder }) => Behaviour[];
   /** Metadata requests made by the faulty call. */
   readonly metadataRequests: number;
-  readonly expect: { readonly token: string } | { readonly error: ErrorClass; readonly message: RegExp; readonly statusCode: number };
+  readonly expect:
+    | { readonly token: string }
+    | { readonly error: ErrorClass; readonly message: RegExp; readonly statusCode: number; readonly permanent: boolean };
 }
 
 const discoveryCases: readonly DiscoveryFaultCase[] = [
@@ -341,35 +343,41 @@ const discoveryCases: readonly DiscoveryFaultCase[] = [
     name: 'a metadata document that is not JSON',
     faults: () => [status(200, '<!doctype html><title>Welcome</title>', { 'content-type': 'text/html' })],
     metadataRequests: 1,
-    expect: { error: DiscoveryError, message: /is not a JSON object; is the issuer option/, statusCode: 200 },
+    expect: { error: DiscoveryError, message: /is not a JSON object; is the issuer option/, statusCode: 200, permanent: true },
   },
   {
     name: 'a metadata document without token_endpoint',
     faults: ({ metadata }) => [json(200, { issuer: metadata.origin, revocation_endpoint: `${metadata.origin}/revoke` })],
     metadataRequests: 1,
-    expect: { error: DiscoveryError, message: /has no token_endpoint/, statusCode: 200 },
+    expect: { error: DiscoveryError, message: /has no token_endpoint/, statusCode: 200, permanent: true },
   },
   {
     // Another server's document would send the credentials to its token endpoint: the bystander's here.
     name: 'a metadata document naming another issuer',
     faults: ({ bystander }) => [metadataDocument(bystander.url, `${bystander.url}/token`)],
     metadataRequests: 1,
-    expect: { error: DiscoveryError, message: /names the issuer "http:\/\/127\.0\.0\.1:\d+", not the configured .*RFC 8414 §3\.3/, statusCode: 200 },
+    expect: { error: DiscoveryError, message: /names the issuer "http:\/\/127\.0\.0\.1:\d+", not the configured .*RFC 8414 §3\.3/, statusCode: 200, permanent: true },
   },
   {
     name: 'a redirect of the metadata URL to another server',
     faults: ({ bystander }) => [redirect(`${bystander.url}${RFC8414_PATH}`)],
     metadataRequests: 1,
-    expect: { error: DiscoveryError, message: /redirect \(HTTP 302\), which is not followed/, statusCode: 302 },
+    expect: { error: DiscoveryError, message: /redirect \(HTTP 302\), which is not followed/, statusCode: 302, permanent: true },
   },
   {
     name: 'both well-known URLs answering 404',
     faults: () => [status(404, 'not found'), status(404, 'not found')],
     metadataRequests: 2,
-    expect: { error: DiscoveryError, message: /Neither .* \(HTTP 404\) nor .* \(HTTP 404\) serves authorization server metadata/, statusCode: 404 },
+    expect: { error: DiscoveryError, message: /Neither .* \(HTTP 404\) nor .* \(HTTP 404\) serves authorization server metadata/, statusCode: 404, permanent: true },
   },
-  // Transient: retried within the call, which then succeeds.
+  // Transient: retried within the call, like a token request.
   { name: 'a metadata 503, then a good document', faults: () => [status(503, 'busy', { 'retry-after': '0' })], metadataRequests: 2, expect: { token: 'tok-1' } },
+  {
+    name: 'a metadata 503 on every attempt',
+    faults: () => Array.from({ length: 3 }, () => status(503, 'busy', { 'retry-after': '0' })),
+    metadataRequests: 3,
+    expect: { error: DiscoveryError, message: /could not be read: the server answered HTTP 503/, statusCode: 503, permanent: false },
+  },
 ];
 
 for (const fault of discoveryCases) {
@@ -387,27 +395,33 @@ for (const fault of discoveryCases) {
         await first.value.text();
         assert.deepEqual(authorizations(api), [`Bearer ${expect.token}`]);
         assert.equal(tokens.requests.length, 1);
-        const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
-        assert.equal(retries.length, fault.metadataRequests - 1);
-        for (const retry of retries) assert.ok(retry.error instanceof DiscoveryError && retry.error.statusCode === 503, `retried on ${retry.error.name}`);
       } else {
         if ('value' in first) assert.fail(`expected ${expect.error.name}, but the call succeeded`);
         const { error } = first;
         assert.ok(error instanceof expect.error, `expected ${expect.error.name}, got ${String(error)}`);
         assert.match(error.message, expect.message);
         assert.equal((error as DiscoveryError).statusCode, expect.statusCode);
-        assert.ok(isPermanent(error), 'this failure will not mend by asking again');
+        assert.equal(isPermanent(error), expect.permanent, 'whether asking again could mend it');
         assert.ok(!error.message.includes(CLIENT_SECRET), 'the message shows the secret');
         assert.equal(tokens.requests.length, 0, 'no token request without a usable token endpoint');
         assert.equal(api.requests.length, 0, 'no API request goes out without a token');
-        // 2. A permanent failure is answered again at once during its cool-down, without asking the server.
-        const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
-        assert.ok('error' in during && during.error === error, 'the same error, at once');
-        assert.equal(metadata.requests.length, fault.metadataRequests, 'no metadata request during the cool-down');
-        await sleep(COOL_DOWN_MS);
       }
+
+      // 2. The retries: a transient failure is retried (with the token requests' policy), a permanent one is not.
       assert.equal(metadata.requests.length, fault.metadataRequests, 'metadata requests made by the faulty call');
       assert.equal(metadata.pending, 0, 'every queued fault was consumed');
+      const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
+      for (const retry of retries) assert.ok(retry.error instanceof DiscoveryError && retry.error.statusCode === 503, `retried on ${retry.error.name}`);
+      if ('error' in first && isPermanent(first.error)) {
+        assert.equal(retries.length, 0);
+        // A permanent failure is answered again at once during its cool-down, without asking the server.
+        const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+        assert.ok('error' in during && during.error === first.error, 'the same error, at once');
+        assert.equal(metadata.requests.length, fault.metadataRequests, 'no metadata request during the cool-down');
+        await sleep(COOL_DOWN_MS);
+      } else {
+        assert.equal(retries.length, fault.metadataRequests - 1);
+      }
 
       // 3. Nothing was kept: a failed discovery is made again, and a good one is kept for the client's life.
       const metadataBefore = metadata.requests.length;
