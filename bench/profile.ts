@@ -27,6 +27,9 @@ export interface Profile {
   overheadHeapWarmupCalls: number;
   overheadWarmupCalls: number;
   overheadConcurrency: number;
+  /** private_key_jwt: how long one measurement of token requests per second lasts, and how many rounds (both methods in each) there are. */
+  signingMeasurementMs: number;
+  signingRounds: number;
 }
 
 const FULL: Profile = {
@@ -44,6 +47,8 @@ const FULL: Profile = {
   overheadHeapWarmupCalls: 5_000,
   overheadWarmupCalls: 2_000,
   overheadConcurrency: 20,
+  signingMeasurementMs: 400,
+  signingRounds: 25,
 };
 
 const QUICK: Profile = {
@@ -58,6 +63,8 @@ const QUICK: Profile = {
   overheadHeapCalls: 1_500,
   overheadWarmupCalls: 300,
   overheadHeapWarmupCalls: 500,
+  signingMeasurementMs: 100,
+  signingRounds: 6,
 };
 
 export function profileFromArgs(args: readonly string[]): Profile {

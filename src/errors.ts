@@ -78,7 +78,7 @@ export class OAuthProviderError extends OAuthCcgError {
 function adviceFor(error: string): string {
   switch (error) {
     case 'invalid_client':
-      return 'Check the client id, the client secret and tokenEndpointAuthMethod.';
+      return "Check the client id, its credential (secret, key, assertion or certificate) and tokenEndpointAuthMethod against the server's registration.";
     case 'invalid_scope':
       return 'Check oAuthScopes against the scopes the client is allowed.';
     case 'unauthorized_client':

@@ -183,7 +183,7 @@ describe('failures are not cached', () => {
     assert.ok(error instanceof OAuthProviderError);
     assert.equal(error.error, 'invalid_client');
     assert.equal(error.statusCode, 401);
-    assert.match(error.message, /invalid_client.*client secret/);
+    assert.match(error.message, /invalid_client.*its credential \(secret, key, assertion or certificate\)/);
     assert.equal(server.tokenRequests.length, 1, 'invalid_client is not retried');
     assert.equal(server.apiRequests.length, 0);
   });

@@ -5,11 +5,14 @@
 // nowhere else (the bystander server hears nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   Client,
+  ClientAssertionError,
   ConfigurationError,
+  DiscoveryError,
   NetworkError,
   OAuthProviderError,
   TimeoutError,
@@ -29,6 +32,7 @@ import {
   type Behaviour,
   type FaultServer,
 } from './support/fault-server.ts';
+import { metadataDocument, startMetadataServer } from './support/metadata-server.ts';
 import { startRecorder, type Recorder } from './support/recorder.ts';
 
 const CLIENT_ID = 'matrix-client';
@@ -44,6 +48,8 @@ const COOL_DOWN_MS = 1_050;
 
 interface Harness {
   readonly tokens: FaultServer;
+  /** The authorization server's metadata (RFC 8414), for clients configured with `issuer: metadata.origin`. */
+  readonly metadata: FaultServer;
   readonly api: Recorder;
   readonly bystander: Recorder;
   readonly events: OAuthEvent[];
@@ -52,6 +58,7 @@ interface Harness {
 
 async function withHarness(run: (harness: Harness) => Promise<void>): Promise<void> {
   const [tokens, api, bystander] = await Promise.all([startFaultServer(), startRecorder(), startRecorder()]);
+  const metadata = await startMetadataServer(tokens.url);
   const events: OAuthEvent[] = [];
   const client = (options: Partial<ClientConfiguration> = {}): Client =>
     new Client({
@@ -64,9 +71,9 @@ async function withHarness(run: (harness: Harness) => Promise<void>): Promise<vo
       ...options,
     });
   try {
-    await run({ tokens, api, bystander, events, client });
+    await run({ tokens, metadata, api, bystander, events, client });
   } finally {
-    await Promise.all([tokens.close(), api.close(), bystander.close()]);
+    await Promise.all([tokens.close(), metadata.close(), api.close(), bystander.close()]);
   }
 }
 
@@ -310,5 +317,239 @@ test('concurrent calls during a transient fault share one retried token request'
     }
     assert.equal(tokens.requests.length, 2, 'one 503 and one retry, shared by all five callers');
     assert.deepEqual(authorizations(api), Array(5).fill('Bearer tok-1'));
+  }),
+);
+
+// Discovery faults: the client is given `issuer` instead of `tokenUrl`, and the metadata server misbehaves.
+// The same checks, counting metadata requests as well: a failed discovery sends no token request, is never
+// kept (the next call discovers again), and a permanent one is answered again during its cool-down.
+
+const RFC8414_PATH = '/.well-known/oauth-authorization-server';
+const OPENID_PATH = '/.well-known/openid-configuration';
+
+interface DiscoveryFaultCase {
+  readonly name: string;
+  /** The answers to the first metadata requests; afterwards the metadata server serves a good document. */
+  readonly faults: (servers: { metadata: FaultServer; bystander: Recorder }) => Behaviour[];
+  /** Metadata requests made by the faulty call. */
+  readonly metadataRequests: number;
+  readonly expect:
+    | { readonly token: string }
+    | { readonly error: ErrorClass; readonly message: RegExp; readonly statusCode: number; readonly permanent: boolean };
+}
+
+const discoveryCases: readonly DiscoveryFaultCase[] = [
+  {
+    name: 'a metadata document that is not JSON',
+    faults: () => [status(200, '<!doctype html><title>Welcome</title>', { 'content-type': 'text/html' })],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /is not a JSON object; is the issuer option/, statusCode: 200, permanent: true },
+  },
+  {
+    name: 'a metadata document without token_endpoint',
+    faults: ({ metadata }) => [json(200, { issuer: metadata.origin, revocation_endpoint: `${metadata.origin}/revoke` })],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /has no token_endpoint/, statusCode: 200, permanent: true },
+  },
+  {
+    // Another server's document would send the credentials to its token endpoint: the bystander's here.
+    name: 'a metadata document naming another issuer',
+    faults: ({ bystander }) => [metadataDocument(bystander.url, `${bystander.url}/token`)],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /names the issuer "http:\/\/127\.0\.0\.1:\d+", not the configured .*RFC 8414 §3\.3/, statusCode: 200, permanent: true },
+  },
+  {
+    name: 'a redirect of the metadata URL to another server',
+    faults: ({ bystander }) => [redirect(`${bystander.url}${RFC8414_PATH}`)],
+    metadataRequests: 1,
+    expect: { error: DiscoveryError, message: /redirect \(HTTP 302\), which is not followed/, statusCode: 302, permanent: true },
+  },
+  {
+    name: 'both well-known URLs answering 404',
+    faults: () => [status(404, 'not found'), status(404, 'not found')],
+    metadataRequests: 2,
+    expect: { error: DiscoveryError, message: /Neither .* \(HTTP 404\) nor .* \(HTTP 404\) serves authorization server metadata/, statusCode: 404, permanent: true },
+  },
+  // Transient: retried within the call, like a token request.
+  { name: 'a metadata 503, then a good document', faults: () => [status(503, 'busy', { 'retry-after': '0' })], metadataRequests: 2, expect: { token: 'tok-1' } },
+  {
+    name: 'a metadata 503 on every attempt',
+    faults: () => Array.from({ length: 3 }, () => status(503, 'busy', { 'retry-after': '0' })),
+    metadataRequests: 3,
+    expect: { error: DiscoveryError, message: /could not be read: the server answered HTTP 503/, statusCode: 503, permanent: false },
+  },
+];
+
+for (const fault of discoveryCases) {
+  test(`discovery fault: ${fault.name}`, TEST_OPTIONS, () =>
+    withHarness(async ({ tokens, metadata, api, bystander, events, client: makeClient }) => {
+      metadata.respondWith(...fault.faults({ metadata, bystander }));
+      const client = makeClient({ issuer: metadata.origin, tokenUrl: undefined });
+
+      // 1. The faulty call settles, with the expected outcome.
+      const first = await settled(client.fetch('/resource'), 'the faulty call');
+      const { expect } = fault;
+      if ('token' in expect) {
+        if ('error' in first) throw first.error;
+        assert.equal(first.value.status, 200);
+        await first.value.text();
+        assert.deepEqual(authorizations(api), [`Bearer ${expect.token}`]);
+        assert.equal(tokens.requests.length, 1);
+      } else {
+        if ('value' in first) assert.fail(`expected ${expect.error.name}, but the call succeeded`);
+        const { error } = first;
+        assert.ok(error instanceof expect.error, `expected ${expect.error.name}, got ${String(error)}`);
+        assert.match(error.message, expect.message);
+        assert.equal((error as DiscoveryError).statusCode, expect.statusCode);
+        assert.equal(isPermanent(error), expect.permanent, 'whether asking again could mend it');
+        assert.ok(!error.message.includes(CLIENT_SECRET), 'the message shows the secret');
+        assert.equal(tokens.requests.length, 0, 'no token request without a usable token endpoint');
+        assert.equal(api.requests.length, 0, 'no API request goes out without a token');
+      }
+
+      // 2. The retries: a transient failure is retried (with the token requests' policy), a permanent one is not.
+      assert.equal(metadata.requests.length, fault.metadataRequests, 'metadata requests made by the faulty call');
+      assert.equal(metadata.pending, 0, 'every queued fault was consumed');
+      const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
+      for (const retry of retries) assert.ok(retry.error instanceof DiscoveryError && retry.error.statusCode === 503, `retried on ${retry.error.name}`);
+      if ('error' in first && isPermanent(first.error)) {
+        assert.equal(retries.length, 0);
+        // A permanent failure is answered again at once during its cool-down, without asking the server.
+        const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+        assert.ok('error' in during && during.error === first.error, 'the same error, at once');
+        assert.equal(metadata.requests.length, fault.metadataRequests, 'no metadata request during the cool-down');
+        await sleep(COOL_DOWN_MS);
+      } else {
+        assert.equal(retries.length, fault.metadataRequests - 1);
+      }
+
+      // 3. Nothing was kept: a failed discovery is made again, and a good one is kept for the client's life.
+      const metadataBefore = metadata.requests.length;
+      await callApi(client, 'the call after the fault');
+      assert.equal(metadata.requests.length, metadataBefore + ('token' in expect ? 0 : 1));
+      assert.equal(authorizations(api).at(-1), `Bearer ${tokens.issued.at(-1)}`);
+
+      // 4. Discovery carried nothing of the client, the token endpoint got the usual request, and nothing went elsewhere.
+      for (const request of metadata.requests) {
+        assert.deepEqual([request.method, request.headers.authorization, request.body], ['GET', undefined, '']);
+        assert.ok([RFC8414_PATH, OPENID_PATH].includes(request.url), `metadata looked for at ${request.url}`);
+      }
+      for (const request of tokens.requests) assert.equal(request.headers.authorization, `Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`);
+      assert.equal(bystander.requests.length, 0, 'the bystander received a request');
+    }),
+  );
+}
+
+// Ready-made assertion faults: `oAuthClientAssertion` (a workload identity token file, say) throws or returns
+// something that is not an assertion. The same checks, counting the callback's calls as well. Its failures
+// are transient, like a file caught mid-rotation: retried within the call, never kept, and no cool-down.
+
+/** What one call of the assertion callback does; after the queued steps it returns a good assertion. */
+type AssertionStep = 'throw' | 'return a non-string';
+
+interface AssertionFaultCase {
+  readonly name: string;
+  readonly steps: AssertionStep[];
+  /** Callback calls made by the faulty call: one per attempt. */
+  readonly calls: number;
+  readonly tokenRequests: number;
+  readonly expect: { readonly token: string } | { readonly message: RegExp };
+}
+
+const assertionCases: readonly AssertionFaultCase[] = [
+  { name: 'the callback throws once', steps: ['throw'], calls: 2, tokenRequests: 1, expect: { token: 'tok-1' } },
+  { name: 'the callback throws on every attempt', steps: ['throw', 'throw', 'throw'], calls: 3, tokenRequests: 0, expect: { message: /oAuthClientAssertion failed: the token file is being rotated/ } },
+  { name: 'the callback returns a non-string', steps: Array(3).fill('return a non-string'), calls: 3, tokenRequests: 0, expect: { message: /oAuthClientAssertion did not return an assertion/ } },
+];
+
+/** An `oAuthClientAssertion` that follows `steps`, recording the assertions it hands out (each unique, as a jti would make them). */
+function assertionCallback(steps: AssertionStep[]): { calls: number; handedOut: string[]; callback: () => Promise<string> } {
+  const state = { calls: 0, handedOut: [] as string[] };
+  const callback = async (): Promise<string> => {
+    state.calls += 1;
+    const step = steps.shift();
+    if (step === 'throw') throw new Error('the token file is being rotated');
+    if (step === 'return a non-string') return { assertion: 'not-a-string' } as unknown as string;
+    const assertion = `eyJ.assertion-${state.calls}.never-shown`;
+    state.handedOut.push(assertion);
+    return assertion;
+  };
+  return Object.assign(state, { callback });
+}
+
+for (const fault of assertionCases) {
+  test(`assertion fault: ${fault.name}`, TEST_OPTIONS, () =>
+    withHarness(async ({ tokens, api, bystander, events, client: makeClient }) => {
+      const assertions = assertionCallback([...fault.steps]);
+      const client = makeClient({ clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientAssertion: assertions.callback } });
+
+      // 1. The faulty call settles, with the expected outcome.
+      const first = await settled(client.fetch('/resource'), 'the faulty call');
+      const { expect } = fault;
+      if ('token' in expect) {
+        if ('error' in first) throw first.error;
+        assert.equal(first.value.status, 200);
+        await first.value.text();
+        assert.deepEqual(authorizations(api), [`Bearer ${expect.token}`]);
+      } else {
+        if ('value' in first) assert.fail('expected ClientAssertionError, but the call succeeded');
+        const { error } = first;
+        assert.ok(error instanceof ClientAssertionError, `expected ClientAssertionError, got ${String(error)}`);
+        assert.match(error.message, expect.message);
+        assert.equal(api.requests.length, 0, 'no API request goes out without a token');
+      }
+
+      // 2. The retries: one callback call per attempt, one retry event (on the callback's failure) between attempts.
+      assert.equal(assertions.calls, fault.calls, 'callback calls made by the faulty call');
+      assert.equal(tokens.requests.length, fault.tokenRequests, 'token requests made by the faulty call');
+      const retries = events.flatMap((event) => (event.type === 'token-request-retry' ? [event] : []));
+      assert.equal(retries.length, fault.calls - 1);
+      for (const retry of retries) assert.ok(retry.error instanceof ClientAssertionError, `retried on ${retry.error.name}`);
+
+      // 3. Nothing was kept, and there is no cool-down: the next call asks the callback again, at once.
+      const callsBefore = assertions.calls;
+      await callApi(client, 'the call after the fault');
+      assert.equal(assertions.calls, callsBefore + ('token' in expect ? 0 : 1));
+      assert.equal(authorizations(api).at(-1), `Bearer ${tokens.issued.at(-1)}`);
+
+      // 4. Each assertion went, once, to the token endpoint only, with no other credential; no error shows one.
+      const sent = tokens.requests.map((request) => {
+        assert.equal(request.headers.authorization, undefined);
+        const body = new URLSearchParams(request.body);
+        assert.equal(body.get('client_assertion_type'), 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+        return body.get('client_assertion');
+      });
+      assert.deepEqual(sent, assertions.handedOut);
+      for (const event of events) {
+        if (event.type !== 'token-request-retry') continue;
+        for (const assertion of assertions.handedOut) assert.ok(!event.error.message.includes(assertion));
+      }
+      assert.equal(bystander.requests.length, 0, 'the bystander received a request');
+    }),
+  );
+}
+
+test('a private key of a valid shape that cannot be imported: a ConfigurationError at the first signature, no token request, a cool-down', TEST_OPTIONS, () =>
+  withHarness(async ({ tokens, api, bystander, client: makeClient }) => {
+    // A P-256 JWK with every member in place and of the right size, but whose public point is not the
+    // private key's (nor, almost surely, on the curve): its structure passes the constructor's check, the import fails.
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as { kty: string; d: string };
+    const client = makeClient({ clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthPrivateKey: { ...jwk, x: randomBytes(32).toString('base64url') } } });
+
+    const first = await settled(client.fetch('/resource'), 'the first call');
+    assert.ok('error' in first && first.error instanceof ConfigurationError, `expected ConfigurationError, got ${'error' in first ? String(first.error) : 'a response'}`);
+    assert.match(first.error.message, /The signing key cannot be used with ES256/);
+    assert.ok(!first.error.message.includes(jwk.d), 'the message shows the private key');
+
+    // Permanent: answered again at once during the cool-down; after it, the import is tried again, and fails again.
+    const during = await settled(client.fetch('/resource'), 'a call during the cool-down');
+    assert.ok('error' in during && during.error === first.error, 'the same error, at once');
+    await sleep(COOL_DOWN_MS);
+    const after = await settled(client.fetch('/resource'), 'a call after the cool-down');
+    assert.ok('error' in after && after.error instanceof ConfigurationError && after.error !== first.error, 'tried again, and failed again');
+
+    assert.equal(tokens.requests.length, 0, 'no token request without an assertion');
+    assert.equal(api.requests.length, 0, 'no API request without a token');
+    assert.equal(bystander.requests.length, 0, 'the bystander received a request');
   }),
 );

@@ -19,7 +19,7 @@ export interface Report {
   results: ScenarioResult[];
   targets: TargetCheck[];
   sizes: BundleSize[];
-  /** Modules of optional entry points found in oauth-ccg's client_secret bundle, by entry point. */
+  /** Modules of optional entry points and lazily loaded dependencies found in oauth-ccg's client_secret path's start-up chunks, by entry point or package. */
   optionalInCore: Record<string, string[]>;
   /** The chart, relative to the repository root. */
   chart: string;
@@ -92,9 +92,9 @@ export function renderMarkdown(report: Report): string {
         ? 'On every figure with a plainly better direction, oauth-ccg is ahead of every other library.'
         : `Figures with a plainly better direction on which another library matches or beats oauth-ccg (the fetch floor aside):\n\n${notAheadLines.map((line) => `- ${line}`).join('\n')}`,
     '## Bundle size',
-    "Each library's client-credentials path as an application would bundle it: esbuild, ES module for the browser platform, minified, and gzipped at level 9 (`bench/size/`). The libraries do different amounts of work: the second column says what each bundle does.",
+    "Each library's client-credentials path as an application would bundle it: esbuild with code splitting, as application bundlers (Vite, Rollup, webpack) do, ES module for the browser platform, minified, and gzipped at level 9 (`bench/size/`). The sizes are what the application loads at start-up: the entry chunk and the chunks it imports statically; a chunk loaded by a dynamic `import()` only when a feature is used (oauth-ccg's `jose`, on the first signature) is not counted. The libraries do different amounts of work: the second column says what each bundle does.",
     sizeTable(report.sizes),
-    `Optional entry points must stay out of oauth-ccg's client_secret bundle:\n\n${describeOptionalModules(report.optionalInCore).map((line) => `- ${line}`).join('\n')}`,
+    `Optional entry points and lazily loaded dependencies must stay out of oauth-ccg's client_secret path at start-up:\n\n${describeOptionalModules(report.optionalInCore).map((line) => `- ${line}`).join('\n')}`,
     '## Machine',
     [
       `- CPU: ${machine.cpu}, ${machine.cores} logical cores`,

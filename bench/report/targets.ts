@@ -78,6 +78,14 @@ const TARGETS: Target[] = [
       met: verdict(num(cells.heapGrowth) < 1024 * 1024),
     }),
   },
+  {
+    scenario: 'private-key-jwt',
+    target: 'cold burst: 1 token request, every call succeeds',
+    check: ({ cells }, _floor, profile) => ({
+      measured: `${formatCell(cells.tokenRequests, 'count')} token request(s), ${formatCell(cells.succeeded, 'count')} of ${formatCell(profile.coldBurstCalls, 'count')} succeeded; token requests at ×${formatCell(cells.rateRatio, 'ratio')} the rate of client_secret_basic (${formatCell(cells.timePerRequest, 'ms')} each)`,
+      met: verdict(cells.tokenRequests === 1 && cells.succeeded === profile.coldBurstCalls),
+    }),
+  },
 ];
 
 export function checkTargets(results: readonly ScenarioResult[], profile: Profile): TargetCheck[] {

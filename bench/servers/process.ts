@@ -5,6 +5,7 @@
  */
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ClientAssertionVerifier } from './client-assertion.ts';
 import { protectedApi } from './protected-api.ts';
 import type { CallRecord, ControlReply, ControlRequest, ServerControl, ServerSettings, ServersReady, TokenRequestRecord } from './protocol.ts';
 import { FailureBudget, TOKEN_PATH, tokenEndpoint } from './token-endpoint.ts';
@@ -15,6 +16,7 @@ const FIXED_TOKEN_LIFETIME_MS = 24 * 3600 * 1000;
 
 const mint = new TokenMint();
 const failures = new FailureBudget();
+const assertions = new ClientAssertionVerifier();
 const settings: ServerSettings = { tokenLatencyMs: 0, tokenLifetimeSeconds: 3600, apiLatencyMs: 0, recordCalls: false };
 const tokenLog: TokenRequestRecord[] = [];
 const callRecords: CallRecord[] = [];
@@ -27,6 +29,7 @@ const control: ServerControl = {
   },
   pendingFailures: () => failures.remaining,
   revokeAll: () => mint.revokeAll(),
+  trustAssertionKey: (jwk) => assertions.trust(jwk),
   issueFixedToken: (clientId) => mint.issue(clientId, FIXED_TOKEN_LIFETIME_MS),
   tokenRequests: (clientId) => tokenLog.filter((r) => r.clientId === clientId),
   callRecords: () => callRecords,
@@ -36,7 +39,7 @@ const control: ServerControl = {
   },
 };
 
-const token = tokenEndpoint({ mint, settings, clientSecret: CLIENT_SECRET, failures, log: tokenLog });
+const token = tokenEndpoint({ mint, settings, clientSecret: CLIENT_SECRET, assertions, failures, log: tokenLog });
 const api = protectedApi({ mint, settings, records: callRecords });
 
 const [tokenPort, apiPort] = await Promise.all([listen(token), listen(api)]);

@@ -1,4 +1,5 @@
 /** What the bench process and the server process say to each other over IPC. */
+import type { JWK } from 'jose';
 
 /**
  * Every library calls `/v2/checkout/orders/<call id>`: a path the PayPal SDK can reach with a plain
@@ -44,6 +45,8 @@ export interface ServerControl {
   pendingFailures(): number;
   /** Every token issued so far becomes invalid at the API. */
   revokeAll(): void;
+  /** Client assertions (private_key_jwt) signed by the private half of this public JWK (with its `alg`) are accepted. */
+  trustAssertionKey(jwk: JWK & { alg: string }): void;
   /** A day-long token for the fixed-header floor, not counted as a token request. */
   issueFixedToken(clientId: string): string;
   tokenRequests(clientId: string): TokenRequestRecord[];

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { now, sleep } from '../clock.ts';
+import { JWT_BEARER, type ClientAssertionVerifier } from './client-assertion.ts';
 import { readBody, sendJson } from './http-util.ts';
 import type { ServerSettings, TokenRequestRecord } from './protocol.ts';
 import type { TokenMint } from './tokens.ts';
@@ -23,16 +24,17 @@ interface TokenEndpointDeps {
   mint: TokenMint;
   settings: ServerSettings;
   clientSecret: string;
+  assertions: ClientAssertionVerifier;
   failures: FailureBudget;
   log: TokenRequestRecord[];
 }
 
 /**
- * A client_credentials token endpoint. It accepts both client_secret_basic and client_secret_post,
- * because the libraries differ, and logs every request under its client id so that requests from
+ * A client_credentials token endpoint. It accepts client_secret_basic and client_secret_post, because the
+ * libraries differ, and private_key_jwt; it logs every request under its client id so that requests from
  * one library's client are never counted against another's.
  */
-export function tokenEndpoint({ mint, settings, clientSecret, failures, log }: TokenEndpointDeps): RequestListener {
+export function tokenEndpoint({ mint, settings, clientSecret, assertions, failures, log }: TokenEndpointDeps): RequestListener {
   return async (req, res) => {
     if (req.method !== 'POST' || req.url !== TOKEN_PATH) {
       sendJson(res, 404, { error: 'not_found' });
@@ -40,13 +42,13 @@ export function tokenEndpoint({ mint, settings, clientSecret, failures, log }: T
     }
     const arrivedAt = now();
     const params = new URLSearchParams(await readBody(req));
-    const client = clientCredentials(req, params);
+    const client = await authenticate(req, params, clientSecret, assertions);
     if (settings.tokenLatencyMs > 0) await sleep(settings.tokenLatencyMs);
 
     const failure = failures.take();
     if (failure !== undefined) {
       sendJson(res, failure, { error: 'temporarily_unavailable' });
-    } else if (client.secret !== clientSecret) {
+    } else if (!client.authenticated) {
       sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="token"' });
     } else if (params.get('grant_type') !== 'client_credentials') {
       sendJson(res, 400, { error: 'unsupported_grant_type' });
@@ -57,6 +59,17 @@ export function tokenEndpoint({ mint, settings, clientSecret, failures, log }: T
     }
     log.push({ clientId: client.id, arrivedAt, answeredAt: now(), status: res.statusCode });
   };
+}
+
+/** The client id the request names, and whether its secret or assertion proves it. */
+async function authenticate(req: IncomingMessage, params: URLSearchParams, clientSecret: string, assertions: ClientAssertionVerifier): Promise<{ id: string; authenticated: boolean }> {
+  const assertion = params.get('client_assertion');
+  if (params.get('client_assertion_type') === JWT_BEARER && assertion !== null) {
+    const id = await assertions.clientId(assertion, `http://${req.headers.host}${TOKEN_PATH}`);
+    return { id: id ?? params.get('client_id') ?? '', authenticated: id !== undefined };
+  }
+  const client = clientCredentials(req, params);
+  return { id: client.id, authenticated: client.secret === clientSecret };
 }
 
 /** Client id and secret from the Basic header (RFC 6749 §2.3.1, form-encoded or not) or the body. */

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:size`: the bundle sizes of `npm run bench` alone, in a few seconds, and the check that
- * oauth-ccg's optional entry points stay out of its client_secret bundle (exit code 1 when one does not).
+ * oauth-ccg's optional entry points and lazily loaded dependencies stay out of its client_secret path's
+ * start-up chunks (exit code 1 when one does not).
  */
 import { describeOptionalModules, measureBundles, optionalModulesInCore, sizeTable } from './size.ts';
 

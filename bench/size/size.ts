@@ -1,9 +1,11 @@
-// Bundle size: what each library's client-credentials path adds to an application, bundled by esbuild,
-// minified, and minified + gzipped; and the check that oauth-ccg's optional parts stay out of its
-// client_secret path. Entry points come from package.json (test/package/entry-points.ts).
+// Bundle size: what each library's client-credentials path loads when an application starts, bundled by
+// esbuild with code splitting as application bundlers do (a dynamic import() gets a chunk of its own, loaded
+// when called), minified, and minified + gzipped; and the check that oauth-ccg's optional parts (its optional
+// entry points, its lazily loaded dependencies) stay out of its client_secret path. Entry points and
+// dependencies come from package.json (test/package/entry-points.ts).
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
-import { core, entryPoints } from '../../test/package/entry-points.ts';
+import { build } from 'esbuild';
+import { core, entryPoints, manifest } from '../../test/package/entry-points.ts';
 
 export interface BundleSize {
   library: string;
@@ -33,26 +35,34 @@ export async function measureBundles(from: Build): Promise<BundleSize[]> {
 }
 
 /**
- * The modules of oauth-ccg's optional entry points (those an entry file imports, beyond what the core
- * entry imports) that the client_secret bundle contains anyway: none, or the client_secret path has grown
- * by a feature it does not use. Keyed by entry point.
+ * The modules of oauth-ccg's optional parts that the client_secret path loads at start-up anyway: none, or
+ * it has grown by a feature it does not use. The optional parts are the optional entry points (the modules
+ * an entry file imports beyond what the core entry imports) and the runtime dependencies, which the core
+ * loads only with import() when a feature needs them (jose, on the first signature). Keyed by entry point
+ * or package.
  */
 export async function optionalModulesInCore(from: Build): Promise<Record<string, string[]>> {
   const clientSecret = await bundle(PATHS[0]!.entry, from);
-  const bundled = new Set(Object.entries(clientSecret.contributions).filter(([, bytes]) => bytes > 0).map(([input]) => input));
+  const bundled = Object.entries(clientSecret.contributions).filter(([, bytes]) => bytes > 0).map(([input]) => input);
   const coreImports = new Set([sourceOf(core.source, from), ...(await directImports(core.source, from))]);
   const found: Record<string, string[]> = {};
   for (const entry of entryPoints.filter((candidate) => candidate !== core)) {
     const own = (await directImports(entry.source, from)).filter((module) => !coreImports.has(module));
-    found[entry.specifier] = own.filter((module) => bundled.has(module));
+    found[entry.specifier] = own.filter((module) => bundled.includes(module));
+  }
+  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+    found[dependency] = bundled.filter((module) => module.startsWith(`node_modules/${dependency}/`));
   }
   return found;
 }
 
+/** What `entry` loads at start-up: its chunk and the chunks that chunk imports statically, not those it import()s. */
 async function bundle(entry: string, from: Build): Promise<{ code: Uint8Array; contributions: Record<string, number> }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
+    splitting: true,
+    outdir: 'bundle',
     minify: true,
     write: false,
     metafile: true,
@@ -62,9 +72,21 @@ async function bundle(entry: string, from: Build): Promise<{ code: Uint8Array; c
     alias: { 'oauth-ccg': `./${from}` },
     logLevel: 'error',
   });
-  const [output] = Object.values(result.metafile.outputs) as [Metafile['outputs'][string]];
-  const contributions = Object.fromEntries(Object.entries(output.inputs).map(([input, { bytesInOutput }]) => [input, bytesInOutput]));
-  return { code: result.outputFiles[0]!.contents, contributions };
+  const outputs = result.metafile.outputs;
+  const startup = new Set<string>();
+  const visit = (chunk: string): void => {
+    if (startup.has(chunk)) return;
+    startup.add(chunk);
+    for (const { path, kind } of outputs[chunk]!.imports) if (kind === 'import-statement') visit(path);
+  };
+  visit(Object.keys(outputs).find((chunk) => outputs[chunk]!.entryPoint !== undefined)!);
+  const contributions: Record<string, number> = {};
+  for (const chunk of startup) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[chunk]!.inputs)) contributions[input] = (contributions[input] ?? 0) + bytesInOutput;
+  }
+  // esbuild's output paths are absolute; the metafile's are relative to the working directory.
+  const files = result.outputFiles.filter((file) => [...startup].some((chunk) => file.path.endsWith(`/${chunk}`)));
+  return { code: Buffer.concat(files.map((file) => file.contents)), contributions };
 }
 
 /** The modules a source file imports itself, as esbuild names them. Packages (`undici`, `node:…`) are left unresolved: an entry point may be for one runtime. */
@@ -94,6 +116,6 @@ export function describeOptionalModules(found: Record<string, string[]>): string
   const entries = Object.entries(found);
   if (entries.length === 0) return ['No optional entry point yet: every export is the core.'];
   return entries.map(([specifier, modules]) =>
-    modules.length === 0 ? `${specifier}: none of its modules is in the client_secret bundle.` : `${specifier}: **in the client_secret bundle**: ${modules.join(', ')}.`,
+    modules.length === 0 ? `${specifier}: none of its modules is in the client_secret path's start-up chunks.` : `${specifier}: **in the client_secret path's start-up chunks**: ${modules.join(', ')}.`,
   );
 }

@@ -7,8 +7,6 @@ import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
 import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
 import { withRetries } from '../lifecycle/retry.ts';
-import { discoverAuthorizationServer } from '../protocol/discovery.ts';
-import { revokeToken as requestRevocation } from '../protocol/revocation.ts';
 import { tokenTypesFor, type DpopSession } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
@@ -139,6 +137,8 @@ export class ClientCredentialsAuthManager {
       throw new ConfigurationError('No revocation endpoint: set revocationUrl, or issuer when the server lists a revocation_endpoint in its metadata.');
     }
     const { retry, emit } = this.#settings;
+    // Loaded here, not with the client: a client that never revokes never loads it (nor bundles it at start-up).
+    const { revokeToken: requestRevocation } = await import('../protocol/revocation.ts');
     await keepingAlive(withRetries(() => requestRevocation(revocation, token.accessToken, 'access_token'), retry, (notice) => emit({ type: 'token-request-retry', ...notice })));
     this.#tokens.drop(token);
   }
@@ -264,7 +264,11 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
     tokenUrl: settings.tokenUrl,
     revocationUrl: settings.revocationUrl,
     issuer: settings.issuer,
-    discover: (issuer) => discoverAuthorizationServer(new URL(issuer), { fetch: settings.fetch, timeout: settings.timeout, scrub: secrets.scrub }),
+    // Loaded on first need, so that a client configured with tokenUrl never loads discovery.
+    discover: async (issuer) => {
+      const { discoverAuthorizationServer } = await import('../protocol/discovery.ts');
+      return discoverAuthorizationServer(new URL(issuer), { fetch: settings.fetch, timeout: settings.timeout, scrub: secrets.scrub });
+    },
     requireSafeUrl: (url, name) => requireSafeUrl(url, name, settings.allowInsecureHttp),
     mtls: settings.mtls,
     dpop: settings.dpop,

@@ -12,6 +12,7 @@ export interface Manifest {
   version: string;
   exports: Record<string, Conditions | string>;
   bin?: Record<string, string>;
+  dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;

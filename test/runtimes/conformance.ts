@@ -7,7 +7,7 @@ export async function runConformance(world: World): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     const started = Date.now();
-    const unsupported = scenario.unsupportedBecause?.();
+    const unsupported = scenario.unsupportedBecause?.(world);
     if (unsupported !== undefined) {
       results.push({ scenario: scenario.name, outcome: 'unsupported', detail: unsupported, ms: 0 });
       continue;

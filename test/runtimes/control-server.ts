@@ -1,6 +1,7 @@
 // The control side of the conformance world, plain node:http on 127.0.0.1 beside the authorization server:
 // what a scenario running in another runtime cannot do for itself.
 //   GET  /token-requests       how many requests oidc-provider's token endpoint has received
+//   GET  /client-assertions    the client assertions it accepted, in order: [{ clientId, jti }]
 //   POST /revoke               revokes every token issued so far (the API then answers 401 invalid_token)
 //   POST /token/fail-next      the next request to /token gets a 503
 //   POST /token                oidc-provider's token endpoint, unless a failure is due
@@ -24,6 +25,9 @@ export async function startControlServer(authorizationServer: AuthorizationServe
     switch (route) {
       case 'GET /token-requests':
         return json(res, 200, authorizationServer.tokenRequests.length);
+      case 'GET /client-assertions':
+        return json(res, 200, authorizationServer.tokenRequests.flatMap(({ clientId, clientAssertion, status }) =>
+          clientAssertion !== undefined && status === 200 ? [{ clientId, jti: clientAssertion.claims.jti }] : []));
       case 'POST /revoke':
         await authorizationServer.revokeAllTokens();
         return json(res, 200, 'revoked');

@@ -1,8 +1,16 @@
 // The entry for runtimes that run a script (Node, Bun, Deno): runs the scenarios, prints the results as JSON.
+// On Node it adds oauth-ccg/node's mtlsFetch to the world, so that the mTLS scenario runs there and only there.
 import { runConformance } from './conformance.ts';
 import type { World } from './world.ts';
 
 /** Set by the bundler (esbuild's `define`): the only way in that every runtime has in common. */
 declare const WORLD: World;
 
-console.log(JSON.stringify(await runConformance(WORLD)));
+/** Node itself, told apart from Bun and Deno, which also have a `process` with `versions.node`. */
+function isNode(): boolean {
+  const versions = (globalThis as { process?: { versions?: Record<string, string | undefined> } }).process?.versions;
+  return versions?.node !== undefined && versions.bun === undefined && versions.deno === undefined;
+}
+
+const mtlsFetch = isNode() ? ((await import(WORLD.mtls.nodeModule)) as typeof import('oauth-ccg/node')).mtlsFetch : undefined;
+console.log(JSON.stringify(await runConformance({ ...WORLD, ...(mtlsFetch && { mtlsFetch }) })));

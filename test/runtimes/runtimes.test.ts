@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
@@ -28,15 +29,28 @@ const ran: { runtime: string; version: string; results: ScenarioResult[] }[] = [
 before(async () => {
   authorizationServer = await startAuthorizationServer({ shortTokenTtlSeconds: SHORT_TOKEN_TTL_SECONDS });
   controlServer = await startControlServer(authorizationServer);
-  const { basic, shortLived } = authorizationServer.clients;
+  const { basic, shortLived, privateKeyJwtEs256, tlsClientAuth } = authorizationServer.clients;
+  directory = await mkdtemp(join(tmpdir(), 'oauth-ccg-runtimes-'));
+  const nodeModule = join(directory, 'node.mjs');
+  await writeFile(nodeModule, await bundleNodeEntry());
   const world: World = {
     tokenUrl: authorizationServer.tokenUrl,
     apiUrl: authorizationServer.apiUrl,
     control: controlServer.origin,
     client: basic,
     shortLived: { ...shortLived, ttlSeconds: SHORT_TOKEN_TTL_SECONDS },
+    issuer: authorizationServer.issuer,
+    privateKeyJwt: { id: privateKeyJwtEs256.id, kid: privateKeyJwtEs256.key.kid, jwk: privateKeyJwtEs256.key.jwk as World['privateKeyJwt']['jwk'], pem: privateKeyJwtEs256.key.pem },
+    mtls: {
+      tokenUrl: authorizationServer.mtls.tokenUrl,
+      apiUrl: authorizationServer.mtls.apiUrl,
+      clientId: tlsClientAuth.id,
+      cert: tlsClientAuth.certificate.cert,
+      key: tlsClientAuth.certificate.key,
+      ca: authorizationServer.certificates.ca,
+      nodeModule: pathToFileURL(nodeModule).href,
+    },
   };
-  directory = await mkdtemp(join(tmpdir(), 'oauth-ccg-runtimes-'));
   bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world) };
   await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
 });
@@ -94,6 +108,25 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
     target: 'es2022',
     alias: { 'oauth-ccg': './src/index.ts' },
     define: { WORLD: JSON.stringify(world) },
+    logLevel: 'error',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * oauth-ccg/node from source with undici inside, for the mTLS scenario on Node (it imports it by URL from
+ * the temporary directory, where no node_modules is). undici is CommonJS: its `require`s of Node's modules
+ * need a `require` in the ES module.
+ */
+async function bundleNodeEntry(): Promise<string> {
+  const result = await build({
+    entryPoints: ['src/node.ts'],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'error',
   });
   return result.outputFiles[0]!.text;

@@ -8,7 +8,7 @@ import type { World } from './world.ts';
 export interface Scenario {
   name: string;
   /** Why the runtime it is running on cannot run it; `undefined` when it can. Decided where it runs, by feature detection. */
-  unsupportedBecause?(): string | undefined;
+  unsupportedBecause?(world: World): string | undefined;
   run(world: World): Promise<void>;
 }
 
@@ -95,6 +95,60 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'private_key_jwt with an ES256 key as a JWK: every token request carries a fresh assertion the server verifies',
+    run: (world) => freshAssertionPerTokenRequest(world, world.privateKeyJwt.jwk),
+  },
+  {
+    name: 'private_key_jwt with an ES256 key as a PKCS#8 PEM: every token request carries a fresh assertion the server verifies',
+    run: (world) => freshAssertionPerTokenRequest(world, world.privateKeyJwt.pem),
+  },
+  {
+    name: '1,000 concurrent first calls with private_key_jwt make 1 token request',
+    async run(world) {
+      const client = clientFor(world, privateKeyJwt(world, world.privateKeyJwt.jwk));
+      const before = await tokenRequests(world);
+      const statuses = await Promise.all(Array.from({ length: 1000 }, () => client.fetch('/whoami').then((response) => response.status)));
+      expect(statuses.filter((status) => status === 200).length, 1000, 'calls answered 200');
+      expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
+    name: 'discovery: with the issuer and no token URL, the token endpoint comes from the metadata',
+    async run(world) {
+      // No tokenUrl: the only place the client can learn the token endpoint from is the issuer's metadata.
+      const { tokenUrl: _none, ...withoutTokenUrl } = clientConfiguration(world);
+      const client = new Client({ ...withoutTokenUrl, issuer: world.issuer });
+      const before = await tokenRequests(world);
+      const response = await client.fetch('/whoami');
+      expect(response.status, 200, 'status');
+      expect(((await response.json()) as { clientId: string }).clientId, world.client.id, 'client id seen by the API');
+      expect((await tokenRequests(world)) - before, 1, "token requests at the metadata's token endpoint");
+    },
+  },
+  {
+    name: 'mTLS (tls_client_auth) with a certificate-bound token',
+    // mtlsFetch is oauth-ccg/node's (undici and node:crypto), given only on Node (./main.ts). The README
+    // shows mTLS on Bun (fetch's `tls` option), Deno (Deno.createHttpClient) and Workers (a certificate binding).
+    unsupportedBecause: (world) => (world.mtlsFetch ? undefined : 'mtlsFetch (oauth-ccg/node) is Node only; the README shows mTLS on this runtime'),
+    async run(world) {
+      const { mtlsFetch } = world as Required<World>;
+      const { cert, key, ca } = world.mtls;
+      const client = new Client({
+        baseUrl: world.mtls.apiUrl,
+        tokenUrl: world.mtls.tokenUrl,
+        tokenEndpointAuthMethod: 'tls_client_auth',
+        fetch: mtlsFetch({ cert, key, ca }),
+        clientCredentialsAuthCredentials: { oAuthClientId: world.mtls.clientId },
+      });
+      const before = await tokenRequests(world);
+      // The API answers 401 to a certificate-bound token without its certificate: 200 is the binding honoured.
+      const response = await client.fetch('/whoami');
+      expect(response.status, 200, 'status at the mTLS API');
+      expect(((await response.json()) as { clientId: string }).clientId, world.mtls.clientId, 'client id seen by the API');
+      expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
     name: 'no error carries the secret or the token',
     async run(world) {
       const wrongSecret = `wrong-secret-${crypto.randomUUID()}`;
@@ -117,12 +171,38 @@ export const scenarios: Scenario[] = [
 ];
 
 function clientFor(world: World, overrides: Partial<ClientConfiguration> = {}): Client {
-  return new Client({
+  return new Client({ ...clientConfiguration(world), ...overrides });
+}
+
+function clientConfiguration(world: World): ClientConfiguration {
+  return {
     baseUrl: world.apiUrl,
     tokenUrl: world.tokenUrl,
     clientCredentialsAuthCredentials: { oAuthClientId: world.client.id, oAuthClientSecret: world.client.secret },
-    ...overrides,
-  });
+  };
+}
+
+function privateKeyJwt(world: World, key: World['privateKeyJwt']['jwk'] | string): Partial<ClientConfiguration> {
+  return {
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    clientCredentialsAuthCredentials: { oAuthClientId: world.privateKeyJwt.id, oAuthPrivateKey: key, oAuthPrivateKeyId: world.privateKeyJwt.kid },
+  };
+}
+
+/**
+ * Two token requests by one client (the second after its token is revoked): oidc-provider accepts an
+ * assertion only if its signature verifies with the registered public key, and refuses a `jti` it has seen.
+ */
+async function freshAssertionPerTokenRequest(world: World, key: World['privateKeyJwt']['jwk'] | string): Promise<void> {
+  const client = clientFor(world, privateKeyJwt(world, key));
+  const before = ((await control(world, 'GET', '/client-assertions')) as unknown[]).length;
+  expect((await client.fetch('/whoami')).status, 200, 'status of the first call');
+  await control(world, 'POST', '/revoke');
+  expect((await client.fetch('/whoami')).status, 200, 'status after revocation');
+  const accepted = ((await control(world, 'GET', '/client-assertions')) as { clientId: string; jti?: string }[]).slice(before);
+  expect(accepted.length, 2, 'assertions accepted by the server');
+  expect(accepted.every((assertion) => assertion.clientId === world.privateKeyJwt.id), true, 'every assertion is for the private_key_jwt client');
+  expect(typeof accepted[0]!.jti === 'string' && accepted[0]!.jti !== accepted[1]!.jti, true, 'each assertion has its own jti');
 }
 
 async function control(world: World, method: 'GET' | 'POST', path: string): Promise<unknown> {

@@ -9,6 +9,17 @@ export interface World {
   client: { id: string; secret: string };
   /** A client whose tokens live `ttlSeconds`. */
   shortLived: { id: string; secret: string; ttlSeconds: number };
+  /** oidc-provider's issuer identifier: its discovery documents (RFC 8414, OpenID) are served under it. */
+  issuer: string;
+  /** A private_key_jwt client registered with the public half of an ES256 key, given here as a private JWK and as a PKCS#8 PEM. */
+  privateKeyJwt: { id: string; kid: string; jwk: { kty: string; [parameter: string]: unknown }; pem: string };
+  /**
+   * The https token endpoint and API that take client certificates (RFC 8705), a tls_client_auth client's
+   * certificate (PEM), and `nodeModule`: the URL of oauth-ccg/node bundled for Node, which has mtlsFetch.
+   */
+  mtls: { tokenUrl: string; apiUrl: string; clientId: string; cert: string; key: string; ca: string; nodeModule: string };
+  /** oauth-ccg/node's mtlsFetch, added by the entry where it runs (Node only); absent elsewhere. */
+  mtlsFetch?: typeof import('oauth-ccg/node').mtlsFetch;
 }
 
 export type Outcome = 'passed' | 'failed' | 'unsupported';

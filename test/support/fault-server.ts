@@ -71,13 +71,19 @@ export interface FaultServer extends HttpServerHandle {
   readonly url: string;
   /** The access tokens of the healthy answers sent so far, in order. */
   readonly issued: string[];
-  /** Queues behaviours, one per request in order; once they are used up every request gets a healthy token. */
+  /** Queues behaviours, one per request in order; once they are used up every request gets `otherwise` (a healthy token). */
   respondWith(...behaviours: Behaviour[]): void;
   /** How many queued behaviours have not been used yet. */
   readonly pending: number;
 }
 
-export async function startFaultServer(): Promise<FaultServer> {
+export interface FaultServerOptions {
+  /** What a request gets once the queued behaviours are used up; default a healthy token. */
+  readonly otherwise?: (origin: string) => Behaviour;
+}
+
+export async function startFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
+  const otherwise = options.otherwise ?? healthy;
   const queue: Behaviour[] = [];
   const issued: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -136,7 +142,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     }
   };
 
-  const handle = await listen((request, response) => act(queue.shift() ?? healthy(), request, response), () => {
+  const handle: HttpServerHandle = await listen((request, response) => act(queue.shift() ?? otherwise(handle.origin), request, response), () => {
     for (const timer of timers) clearTimeout(timer);
   });
   return {
