@@ -10,6 +10,6 @@ export const contender: Contender = {
   name: 'oauth-ccg, DPoP',
   role: 'variant',
   usage:
-    'As oauth-ccg, with `dpop: true`: a non-extractable ES256 key generated for the client, a DPoP token, and a new proof (with `ath` and `htu`) signed for every call. The API checks each proof\'s `typ`, `htm`, `htu` and `ath`, not its signature.',
+    "The same client as oauth-ccg's with `dpop: true` added: a non-extractable ES256 key generated for the client, a DPoP token, and a new proof (with `ath` and `htu`) signed for every call. The API checks each proof's `typ`, `htm`, `htu` and `ath`, not its signature.",
   create: async (env) => readmeClient(env, { dpop: true }),
 };
