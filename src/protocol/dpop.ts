@@ -1,4 +1,4 @@
-import type { DpopKey } from '../keys/dpop-key.ts';
+import { base64Url, type DpopKey } from '../keys/dpop-key.ts';
 import { endpointName } from './http-exchange.ts';
 
 /** The token types a client accepts: DPoP with a DPoP key (and Bearer only when a downgrade is allowed), else Bearer. */
@@ -55,6 +55,5 @@ export class DpopSession {
 }
 
 async function sha256Base64Url(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }
