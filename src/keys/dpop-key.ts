@@ -9,7 +9,12 @@ export type DpopOption =
   | true
   | {
       /** The key pair that binds the tokens. A non-extractable private key is the safer choice. */
-      readonly keyPair: { readonly privateKey: WebCryptoKey; readonly publicKey: WebCryptoKey };
+      readonly keyPair: {
+        /** Signs the proofs: a private key with the `sign` usage. */
+        readonly privateKey: WebCryptoKey;
+        /** Sent in every proof's header as a JWK; the token is bound to its thumbprint. */
+        readonly publicKey: WebCryptoKey;
+      };
       /** The proofs' JWS algorithm; default from the key (P-256 → ES256, P-384 → ES384, Ed25519 → EdDSA, RSA → RS256). */
       readonly algorithm?: string;
       /** Accept a Bearer token when a DPoP one was asked for. Default `false`: that is a downgrade, and an error. */
