@@ -203,7 +203,10 @@ export class ClientCredentialsAuthManager {
     return { authorization: `DPoP ${token.accessToken}`, dpop: await dpop.proof(method, new URL(url), token.accessToken) };
   }
 
-  /** @internal See `dpopSessionOf` above. */
+  /**
+   * @internal See `dpopSessionOf` above. Hidden from the API documentation: its type is not public.
+   * @hidden
+   */
   [dpopSessionOf](): DpopSession | undefined {
     return this.#settings.dpop;
   }
