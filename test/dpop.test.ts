@@ -99,6 +99,10 @@ describe('the Client with DPoP', () => {
       assert.equal(headers.authorization, 'DPoP dpop-bound');
       const { payload } = await verifiedProof(headers.dpop!);
       assert.deepEqual([payload.htm, payload.htu, payload.ath], ['GET', `${api.url}/other`, athOf('dpop-bound')]);
+      // A caller with its own HTTP stack hands back the API's nonce; the next proof carries it.
+      client.clientCredentialsAuthManager.rememberDpopNonce(`${api.url}/other`, new Headers({ 'dpop-nonce': 'api-nonce' }));
+      const next = await verifiedProof((await client.clientCredentialsAuthManager.authorizationHeaders('GET', `${api.url}/other`)).dpop!);
+      assert.equal(next.payload.nonce, 'api-nonce');
     } finally {
       await Promise.all([tokens.close(), api.close()]);
     }

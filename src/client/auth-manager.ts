@@ -204,9 +204,16 @@ export class ClientCredentialsAuthManager {
   }
 
   /**
-   * @internal See `dpopSessionOf` above. Hidden from the API documentation: its type is not public.
-   * @hidden
+   * Keeps the DPoP nonce (RFC 9449 §8, §9) that a response from `url` carries in its `DPoP-Nonce` header,
+   * so that the next proof {@link authorizationHeaders} makes for that server carries it. For a caller with
+   * its own HTTP stack: hand it every response (a 401 `use_dpop_nonce` included, then send again with new
+   * headers); `client.fetch` does this itself. Without `dpop` it does nothing.
    */
+  rememberDpopNonce(url: string | URL, headers: Headers): void {
+    this.#settings.dpop?.remember(new URL(url), headers);
+  }
+
+  /** @internal See `dpopSessionOf` above. */
   [dpopSessionOf](): DpopSession | undefined {
     return this.#settings.dpop;
   }
