@@ -25,11 +25,11 @@ const SCENARIOS = [coldBurst, rollover, storm, transient, overhead, privateKeyJw
 const started = Date.now();
 const log = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 const profile = profileFromArgs(process.argv.slice(2));
-const { contenders, unavailable } = await loadContenders();
+const { contenders, variants, unavailable } = await loadContenders();
 for (const { module, reason } of unavailable) log(`not available: ${module} (${reason})`);
 
 const servers = await startServers(CLIENT_SECRET);
-const ctx: Context = { servers, profile, contenders, log };
+const ctx: Context = { servers, profile, contenders, variants, log };
 const results: ScenarioResult[] = [];
 try {
   for (const scenario of SCENARIOS) {
@@ -51,7 +51,7 @@ const markdown = renderMarkdown({
   date: new Date(),
   minutes: (Date.now() - started) / 60_000,
   machine,
-  contenders,
+  contenders: [...contenders, ...variants],
   unavailable,
   results,
   targets: checkTargets(results, profile),

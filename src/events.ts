@@ -89,6 +89,14 @@ export type OAuthEvent =
       /** Milliseconds during which the API's 401s are returned without a token request. */
       readonly retryInMs: number;
     }
+  /**
+   * The API refused a DPoP proof (401 `invalid_dpop_proof`): a new token would not help, so the response
+   * is returned as it is. The API's clock, its accepted algorithms or a proxy that rewrites URLs may be at fault.
+   */
+  | {
+      /** The event's kind. */
+      readonly type: 'dpop-proof-rejected';
+    }
   /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
   | {
       /** The event's kind. */

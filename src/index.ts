@@ -10,6 +10,7 @@ export { ClientCredentialsAuthManager, type AdditionalTokenParams } from './clie
 export type { ClientConfiguration, ClientCredentialsAuthCredentials, OAuthTokenProvider } from './client/configuration.ts';
 export type { TokenEndpointAuthMethod } from './protocol/client-authentication/client-authentication.ts';
 export type { Jwk, PrivateKeyInput, WebCryptoKey, WebCryptoKeyAlgorithm } from './keys/key-shape.ts';
+export type { DpopOption } from './keys/dpop-key.ts';
 export type { AsyncDisposableByClose, AsyncDisposeKey } from './disposable.ts';
 export type { OAuthToken, OAuthTokenInput } from './token.ts';
 export type { OAuthEvent, OAuthEventListener, TokenSummary } from './events.ts';

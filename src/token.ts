@@ -7,7 +7,7 @@ import { InvalidTokenError } from './errors.ts';
 export interface OAuthToken {
   /** The access token: a secret, sent only to the API's origin and never in an event or an error. */
   readonly accessToken: string;
-  /** Always `"Bearer"`: other token types are refused until sender-constrained tokens are supported. */
+  /** `"Bearer"`, or `"DPoP"` for a token bound to the client's DPoP key (RFC 9449). */
   readonly tokenType: string;
   /** The lifetime in seconds the authorization server announced (`expires_in`), if it announced one. */
   readonly expiresIn?: number;
@@ -66,15 +66,16 @@ export function isHeaderSafe(value: string): boolean {
  * `obtainedAt`, else `defaultLifetime` seconds after it. Throws {@link InvalidTokenError} naming what is
  * wrong (never the token itself).
  */
-export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: number): TokenLease {
+export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: number, tokenTypes: readonly string[] = BEARER_ONLY): TokenLease {
   if (typeof input !== 'object' || input === null) throw new InvalidTokenError('A token must be an object with an accessToken.');
   const raw = input as Record<string, unknown>;
   const { accessToken, tokenType = 'Bearer', scope, refreshToken } = raw;
   if (typeof accessToken !== 'string' || !isHeaderSafe(accessToken)) {
     throw new InvalidTokenError('The token has no accessToken, or it contains characters that cannot be sent in an HTTP header.');
   }
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw new InvalidTokenError(`The token type ${describeTokenType(tokenType)} is not supported; only Bearer tokens are.`);
+  const type = acceptedTokenType(tokenType, tokenTypes);
+  if (type === undefined) {
+    throw new InvalidTokenError(`The token type ${describeTokenType(tokenType)} is not supported here; ${tokenTypes.join(' or ')} tokens are.`);
   }
   const expiresIn = optionalNumber(raw.expiresIn, 'expiresIn');
   const expiry = optionalNumber(raw.expiry, 'expiry');
@@ -86,13 +87,20 @@ export function leaseToken(input: unknown, obtainedAt: number, defaultLifetime: 
   const expiresAt = Math.min(announcedExpiry, LATEST_EXPIRY);
   const token: OAuthToken = {
     accessToken,
-    tokenType: 'Bearer',
+    tokenType: type,
     ...(expiresIn !== undefined && { expiresIn }),
     expiry: Math.floor(expiresAt / 1000),
     ...(typeof scope === 'string' && { scope }),
     ...(typeof refreshToken === 'string' && { refreshToken }),
   };
   return { token, obtainedAt, expiresAt };
+}
+
+const BEARER_ONLY = ['Bearer'];
+
+/** `value` as it is spelled in `accepted` when it is one of them, compared case-insensitively (RFC 6749 §5.1). */
+export function acceptedTokenType(value: unknown, accepted: readonly string[]): string | undefined {
+  return typeof value === 'string' ? accepted.find((type) => type.toLowerCase() === value.toLowerCase()) : undefined;
 }
 
 /**

@@ -66,6 +66,7 @@ test('a client_secret_basic client gets a bearer token with form-encoded credent
     mtls: false,
     status: 200,
     accessToken: body.access_token,
+    tokenType: 'Bearer',
   }]);
 }));
 

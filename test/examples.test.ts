@@ -213,6 +213,36 @@ test('revocation: the revoked token is refused by the API, and the client fetche
   ]);
 });
 
+test('dpop: a DPoP token bound to the proofs\' key, with nonces demanded at the token endpoint and the API', async () => {
+  server.setDpopNonceRequired(true);
+  server.setApiNonceRequired(true);
+  let output: string;
+  try {
+    output = await runExample('dpop');
+  } finally {
+    server.setDpopNonceRequired(false);
+    server.setApiNonceRequired(false);
+  }
+  assert.match(output, new RegExp(`^call: 200 .*"clientId":"${server.clients.basic.id}"`));
+  assert.match(output, /token type: DPoP\nown HTTP stack headers: authorization, dpop\nown HTTP stack call: 200\n$/);
+  // The token endpoint demanded its nonce once, and the retry carried it.
+  assert.deepEqual(server.tokenRequests.map(({ status, dpop }) => [status, dpop?.nonce === undefined]), [[400, true], [200, false]]);
+  const [, issued] = server.tokenRequests;
+  assert.equal(issued?.tokenType, 'DPoP');
+  const keyThumbprint = issued?.dpop?.jkt;
+  assert.equal(typeof keyThumbprint, 'string');
+  assert.equal((await server.describeToken(issued?.accessToken ?? ''))?.dpopThumbprint, keyThumbprint, 'cnf.jkt is the proofs\' key');
+  // The client's first API call lacked the API's nonce and was replayed with it; the own-stack call carried it.
+  assert.deepEqual(server.apiRequests.map(({ authorization, outcome, dpop }) => [authorization, outcome, dpop?.jkt, dpop?.ath]), [
+    [`DPoP ${issued?.accessToken}`, 'use_dpop_nonce', keyThumbprint, true],
+    [`DPoP ${issued?.accessToken}`, 'ok', keyThumbprint, true],
+    [`DPoP ${issued?.accessToken}`, 'ok', keyThumbprint, true],
+  ]);
+  const [, replay, ownStack] = server.apiRequests;
+  assert.equal(ownStack?.dpop?.nonce, replay?.dpop?.nonce, 'the own stack\'s proof carries the nonce the client learned');
+  assert.notEqual(ownStack?.dpop?.jti, replay?.dpop?.jti, 'a new proof for each request');
+});
+
 test('shutdown: await using closes the client, later calls are refused, and the process exits at once', async () => {
   const started = performance.now();
   const output = await runExample('shutdown');

@@ -1,7 +1,9 @@
 // The two HTTP headers the library reads: Retry-After (RFC 9110 §10.2.3) and WWW-Authenticate (RFC 6750 §3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bearerChallengeError, isTokenRejection } from '../src/protocol/bearer-challenge.ts';
+import { challengeError, isTokenRejection } from '../src/protocol/bearer-challenge.ts';
+
+const bearerChallengeError = (header: string | null) => challengeError(header, 'Bearer');
 import { parseRetryAfter } from '../src/lifecycle/retry.ts';
 
 test('Retry-After: delay-seconds or an HTTP-date, anything else ignored', () => {
@@ -31,4 +33,16 @@ test('only a 401 that blames the token (or names nothing) calls for a new token'
   assert.equal(isTokenRejection(response(401, 'Bearer error="invalid_request"')), false);
   assert.equal(isTokenRejection(response(403, 'Bearer error="insufficient_scope"')), false);
   assert.equal(isTokenRejection(response(200)), false);
+});
+
+test('WWW-Authenticate: the DPoP challenge is read apart from the Bearer one', () => {
+  const both = 'Bearer realm="api", DPoP algs="ES256", error="use_dpop_nonce", error_description="nonce needed"';
+  assert.equal(challengeError(both, 'DPoP'), 'use_dpop_nonce');
+  assert.equal(challengeError(both, 'Bearer'), undefined, 'the Bearer challenge names no error');
+  assert.equal(challengeError('DPoP error="invalid_dpop_proof", Bearer error="invalid_token"', 'DPoP'), 'invalid_dpop_proof');
+  assert.equal(challengeError('DPoP error="invalid_dpop_proof", Bearer error="invalid_token"', 'Bearer'), 'invalid_token');
+  const refusal = (header: string) => new Response(null, { status: 401, headers: { 'www-authenticate': header } });
+  assert.equal(isTokenRejection(refusal('DPoP error="use_dpop_nonce"'), 'DPoP'), false, 'a nonce demand is not a refused token');
+  assert.equal(isTokenRejection(refusal('DPoP error="invalid_token"'), 'DPoP'), true);
+  assert.equal(isTokenRejection(refusal('DPoP error="invalid_dpop_proof"'), 'DPoP'), false);
 });

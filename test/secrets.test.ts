@@ -81,6 +81,18 @@ const scenarios: { name: string; replies: Reply[]; options?: Partial<ClientConfi
     },
   },
   {
+    name: 'DPoP: the proof and the credentials echoed in a 500',
+    replies: [(req, res, body) => res.writeHead(500).end(`${String(req.headers.dpop)} ${String(req.headers.authorization)} ${body}`)],
+    options: { dpop: true },
+    credentials: { oAuthToken: { accessToken: TOKENS[2]!, tokenType: 'DPoP', expiry: 1 } },
+  },
+  {
+    name: 'DPoP: a token sent with its proof to an API that refuses it',
+    replies: [json(200, { access_token: TOKENS[0], token_type: 'DPoP', expires_in: 3600 }), json(200, { access_token: TOKENS[1], token_type: 'DPoP', expires_in: 3600 })],
+    options: { dpop: true },
+    credentials: { oAuthToken: { accessToken: TOKENS[2]!, tokenType: 'DPoP', expiry: 1 } },
+  },
+  {
     name: 'a provider returning a token type that holds the token',
     replies: [token(0)],
     credentials: { oAuthTokenProvider: () => ({ accessToken: TOKENS[1]!, tokenType: `Bearer ${TOKENS[1]}` }) },

@@ -9,7 +9,7 @@ const json = (body: unknown, status = 200) => ({ status, headers: new Headers({ 
 
 test('token_type in any case, or missing, is Bearer; unknown fields are ignored', () => {
   for (const token_type of ['bearer', 'BEARER', 'Bearer', undefined]) {
-    assert.deepEqual(parseTokenResponse(json({ access_token: 'a', token_type, expires_in: 60, ext: { x: 1 } })), { accessToken: 'a', expiresIn: 60 });
+    assert.deepEqual(parseTokenResponse(json({ access_token: 'a', token_type, expires_in: 60, ext: { x: 1 } })), { accessToken: 'a', tokenType: 'Bearer', expiresIn: 60 });
   }
 });
 
@@ -19,7 +19,7 @@ test('expires_in as a numeric string is a number (Azure AD v1, PayPal)', () => {
 
 test('a form-encoded body is read (GitHub-style servers)', () => {
   const response = { status: 200, headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded' }), body: 'access_token=a&token_type=bearer&scope=read' };
-  assert.deepEqual(parseTokenResponse(response), { accessToken: 'a', scope: 'read' });
+  assert.deepEqual(parseTokenResponse(response), { accessToken: 'a', tokenType: 'Bearer', scope: 'read' });
 });
 
 test('a token without expires_in gets the default lifetime, never "forever"', () => {
@@ -78,7 +78,7 @@ test('an expiry that cannot be read is expired: isExpired fails closed', () => {
 test('a form Content-Type is recognised in any case, with parameters', () => {
   for (const type of ['Application/X-WWW-Form-Urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8']) {
     const response = { status: 200, headers: new Headers({ 'content-type': type }), body: 'access_token=a&token_type=bearer' };
-    assert.deepEqual(parseTokenResponse(response), { accessToken: 'a' });
+    assert.deepEqual(parseTokenResponse(response), { accessToken: 'a', tokenType: 'Bearer' });
   }
 });
 
@@ -112,4 +112,13 @@ test('a body kept for diagnosis is redacted by its structure, whatever the key\'
       body,
     );
   }
+});
+
+test('a DPoP token is accepted only when DPoP was asked for, and a Bearer answer to a DPoP request is a downgrade', () => {
+  const dpop = json({ access_token: 'a', token_type: 'dpop', expires_in: 60 });
+  assert.equal(parseTokenResponse(dpop, undefined, ['DPoP']).tokenType, 'DPoP', 'compared case-insensitively, spelled as asked');
+  assert.throws(() => parseTokenResponse(dpop), (error: unknown) => error instanceof ApiError && /only Bearer tokens are supported \(configure dpop/.test(error.message));
+  const bearer = json({ access_token: 'a', token_type: 'Bearer' });
+  assert.throws(() => parseTokenResponse(bearer, undefined, ['DPoP']), (error: unknown) => error instanceof ApiError && /a downgrade.*allowBearerDowngrade/.test(error.message));
+  assert.equal(parseTokenResponse(bearer, undefined, ['DPoP', 'Bearer']).tokenType, 'Bearer');
 });

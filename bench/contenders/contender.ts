@@ -37,8 +37,11 @@ export interface Capabilities {
 
 export interface Contender {
   name: string;
-  /** The library the report is about, the fixed-header floor, or one of the libraries compared. */
-  role: 'subject' | 'floor' | 'peer';
+  /**
+   * The library the report is about, the fixed-header floor, one of the libraries compared, or the
+   * library with an option whose cost is per call (DPoP), measured in the overhead scenario only.
+   */
+  role: 'subject' | 'floor' | 'peer' | 'variant';
   /** npm packages whose versions the report lists. */
   packages: string[];
   /** How the library is driven, for the report: which documented pattern and which options. */

@@ -2,6 +2,8 @@ import type { Contender } from './contender.ts';
 
 /** Every library under test (a module in this folder each), in the order they take turns. */
 const MODULES = ['oauth-ccg', 'fetch-floor', 'fetch-timeout-floor', 'paypal', 'badgateway', 'openid-client', 'simple-oauth2', 'axios-oauth-client'];
+/** oauth-ccg with options that cost something on every call: they take turns with the libraries in the overhead scenario only. */
+const VARIANT_MODULES = ['oauth-ccg-dpop'];
 
 export interface Unavailable {
   module: string;
@@ -27,15 +29,18 @@ export async function loadContender(module: string): Promise<Contender> {
  * Imports each contender on its own, so that one that cannot load (oauth-ccg while src/ is being
  * written, say) is reported as not available instead of stopping the run.
  */
-export async function loadContenders(): Promise<{ contenders: Contender[]; unavailable: Unavailable[] }> {
-  const contenders: Contender[] = [];
+export async function loadContenders(): Promise<{ contenders: Contender[]; variants: Contender[]; unavailable: Unavailable[] }> {
   const unavailable: Unavailable[] = [];
-  for (const module of MODULES) {
-    try {
-      contenders.push(await loadContender(module));
-    } catch (error) {
-      unavailable.push({ module, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+  const load = async (modules: readonly string[]): Promise<Contender[]> => {
+    const loaded: Contender[] = [];
+    for (const module of modules) {
+      try {
+        loaded.push(await loadContender(module));
+      } catch (error) {
+        unavailable.push({ module, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+      }
     }
-  }
-  return { contenders, unavailable };
+    return loaded;
+  };
+  return { contenders: await load(MODULES), variants: await load(VARIANT_MODULES), unavailable };
 }

@@ -25,7 +25,7 @@ const PANELS: Panel[] = [
   { scenario: 'overhead', figure: 'floorRatio', title: 'Overhead: calls/s relative to the fetch floor (line: 95% interval)', scale: 'linear', interval: { low: 'floorRatioLow', high: 'floorRatioHigh' } },
 ];
 
-const COLORS: Record<Contender['role'], string> = { subject: '#e4572e', floor: '#9e9e9e', peer: '#4c78a8' };
+const COLORS: Record<Contender['role'], string> = { subject: '#e4572e', floor: '#9e9e9e', peer: '#4c78a8', variant: '#f4a582' };
 
 /** The first words of a cell in words ("n/a", "failed", "no token cache") fit beside a bar. */
 const shortWords = (words: string): string => words.split(':')[0]!.slice(0, 24);

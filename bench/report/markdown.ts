@@ -7,7 +7,7 @@ import { packageVersion, type Machine } from './environment.ts';
 import { formatCell, formatRatio, ratio } from './format.ts';
 import type { TargetCheck, Verdict } from './targets.ts';
 
-const VERDICT: Record<Verdict, string> = { yes: 'yes', no: '**no**', unsettled: '**not settled**: the interval spans the target' };
+const VERDICT: Record<Verdict, string> = { yes: 'yes', no: '**no**', unsettled: '**not settled**: the interval spans the target', reported: '—' };
 
 export interface Report {
   profile: Profile;
@@ -108,7 +108,7 @@ export function renderMarkdown(report: Report): string {
     '## How the bench runs',
     [
       '`bench/run.ts` starts one token endpoint and one protected API, both on 127.0.0.1, in a child process of their own: their CPU time and heap stay apart from the libraries being measured, and the two processes compare times on the system-wide monotonic clock.',
-      "The token endpoint issues signed tokens that expire on the second stated by `expires_in`; it can be slowed, and made to fail its next requests with a chosen status. The API accepts only unexpired, unrevoked tokens and otherwise answers `401` with `WWW-Authenticate: Bearer error=\"invalid_token\"`. Every library calls the same `GET /v2/checkout/orders/<call id>`, the path the PayPal SDK's `getOrder` uses.",
+      "The token endpoint issues signed tokens that expire on the second stated by `expires_in`; it can be slowed, and made to fail its next requests with a chosen status. The API accepts only unexpired, unrevoked tokens and otherwise answers `401` with `WWW-Authenticate: Bearer error=\"invalid_token\"`. A token request that carries a DPoP proof gets a DPoP token, which the API accepts only as `Authorization: DPoP` with a proof made for that request and that token (its `typ`, `htm`, `htu` and `ath` are checked; its signature is not, since verifying it would put the server's work on the cores the client is measured on). Every library calls the same `GET /v2/checkout/orders/<call id>`, the path the PayPal SDK's `getOrder` uses.",
       'Every library runs as it is published: oauth-ccg from its compiled `dist/` (`npm run bench` builds it first), the others from `node_modules`.',
       'Each scenario runs library by library, every library on a new client under a client id of its own, so that the token endpoint attributes each token request to the client that made it. The overhead scenario interleaves the libraries round by round, so drift in the machine hits all of them alike.',
       "In the tables, the figure in brackets is the library's figure divided by oauth-ccg's (none where oauth-ccg's is 0 or not a number, and none for heap growth, which is noise around zero for most libraries). Where a library cannot do a scenario at all, the cells say so in words; the notes name what a library lacks for a scenario and how its calls failed.",

@@ -60,13 +60,14 @@ async function callRate(instance: Instance, extent: Extent, concurrency: number,
  * advantage of going first or last, fall on all alike. Heap growth is measured apart, each library in
  * a process of its own, because memory one library frees late (idle sockets closing, timers) would
  * otherwise be credited to another. Without a token cache there is no cached token to measure a
- * rate with; such a library takes part in the heap measurement only.
+ * rate with; such a library takes part in the heap measurement only. oauth-ccg's variants (DPoP, whose
+ * proofs are signed per call) take their turns like the libraries, against the same floor.
  */
 export const overhead: Scenario = {
   async run(ctx: Context) {
     const { overheadMeasurementMs, overheadRounds, overheadSubjectMs, overheadHeapCalls, overheadHeapWarmupCalls, overheadWarmupCalls, overheadConcurrency: concurrency } = ctx.profile;
     await ctx.servers.control.configure({ tokenLatencyMs: 0, tokenLifetimeSeconds: 3600, apiLatencyMs: 0, recordCalls: false });
-    const tallies = ctx.contenders.map((contender): Tally => ({ contender, cells: {}, notes: missingCapabilities(contender, ['reusesToken']), failedCalls: 0 }));
+    const tallies = [...ctx.contenders, ...ctx.variants].map((contender): Tally => ({ contender, cells: {}, notes: missingCapabilities(contender, ['reusesToken']), failedCalls: 0 }));
     const fail = (tally: Tally, error: unknown) => void (tally.failure ??= `failed: ${describeError(error)}`);
 
     // Rates.
@@ -173,6 +174,7 @@ export const overhead: Scenario = {
         subject
           ? `${subject.tally.contender.name}, whose ratio a target is set on, was then measured for ${overheadSubjectMs / 60_000 >= 1 ? `${overheadSubjectMs / 60_000} more minutes` : `${overheadSubjectMs / 1000} more seconds`}, alternately with the floor, in the same way: ${(subject.ratios.length - subjectRatiosFromRounds).toLocaleString('en')} more ratios, pooled with its ${subjectRatiosFromRounds} from the rounds (its calls per second, like every library's, are from the rounds alone).`
           : '',
+        ...ctx.variants.map((variant) => `*${variant.name}* takes its turn in the rounds like a library. ${variant.usage}`),
         "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median of the library's ratios (1.00 = no overhead).",
         "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its ratios (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,

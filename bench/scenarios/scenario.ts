@@ -39,6 +39,8 @@ export interface Context {
   servers: Servers;
   profile: Profile;
   contenders: Contender[];
+  /** oauth-ccg with per-call options (role `variant`): the overhead scenario measures them with the libraries. */
+  variants: Contender[];
   log(message: string): void;
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { now, sleep } from '../clock.ts';
 import { JWT_BEARER, type ClientAssertionVerifier } from './client-assertion.ts';
+import { proofFits } from './dpop-proof.ts';
 import { readBody, sendJson } from './http-util.ts';
 import type { ServerSettings, TokenRequestRecord } from './protocol.ts';
 import type { TokenMint } from './tokens.ts';
@@ -32,7 +33,7 @@ interface TokenEndpointDeps {
 /**
  * A client_credentials token endpoint. It accepts client_secret_basic and client_secret_post, because the
  * libraries differ, and private_key_jwt; it logs every request under its client id so that requests from
- * one library's client are never counted against another's.
+ * one library's client are never counted against another's. A request with a DPoP proof gets a DPoP token.
  */
 export function tokenEndpoint({ mint, settings, clientSecret, assertions, failures, log }: TokenEndpointDeps): RequestListener {
   return async (req, res) => {
@@ -43,6 +44,7 @@ export function tokenEndpoint({ mint, settings, clientSecret, assertions, failur
     const arrivedAt = now();
     const params = new URLSearchParams(await readBody(req));
     const client = await authenticate(req, params, clientSecret, assertions);
+    const proof = req.headers.dpop as string | undefined;
     if (settings.tokenLatencyMs > 0) await sleep(settings.tokenLatencyMs);
 
     const failure = failures.take();
@@ -52,10 +54,13 @@ export function tokenEndpoint({ mint, settings, clientSecret, assertions, failur
       sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="token"' });
     } else if (params.get('grant_type') !== 'client_credentials') {
       sendJson(res, 400, { error: 'unsupported_grant_type' });
+    } else if (proof !== undefined && !proofFits(proof, { method: 'POST', htu: `http://${req.headers.host}${TOKEN_PATH}` })) {
+      sendJson(res, 400, { error: 'invalid_dpop_proof' });
     } else {
       const lifetime = settings.tokenLifetimeSeconds;
-      const token = mint.issue(client.id, lifetime * 1000);
-      sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: lifetime }, { 'cache-control': 'no-store' });
+      const tokenType = proof === undefined ? 'Bearer' : 'DPoP';
+      const token = mint.issue(client.id, lifetime * 1000, tokenType);
+      sendJson(res, 200, { access_token: token, token_type: tokenType, expires_in: lifetime }, { 'cache-control': 'no-store' });
     }
     log.push({ clientId: client.id, arrivedAt, answeredAt: now(), status: res.statusCode });
   };

@@ -1,8 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { now } from '../clock.ts';
 
+/** Bearer, or DPoP (RFC 9449): a DPoP token is accepted only with the `DPoP` scheme and a proof, a Bearer token only as Bearer. */
+export type TokenType = 'Bearer' | 'DPoP';
+
 export interface TokenClaims {
   clientId: string;
+  tokenType: TokenType;
   issuedAt: number;
   expiresAt: number;
 }
@@ -16,9 +20,9 @@ export class TokenMint {
   readonly #key = randomBytes(32);
   #epoch = 0;
 
-  issue(clientId: string, lifetimeMs: number): string {
+  issue(clientId: string, lifetimeMs: number, tokenType: TokenType = 'Bearer'): string {
     const issuedAt = now();
-    const payload = [clientId, issuedAt, issuedAt + lifetimeMs, this.#epoch].join('~');
+    const payload = [clientId, issuedAt, issuedAt + lifetimeMs, this.#epoch, tokenType].join('~');
     return `${payload}~${this.#sign(payload)}`;
   }
 
@@ -29,8 +33,8 @@ export class TokenMint {
     const signature = Buffer.from(token.slice(cut + 1));
     const expected = Buffer.from(this.#sign(payload));
     if (cut < 0 || signature.length !== expected.length || !timingSafeEqual(signature, expected)) return undefined;
-    const [clientId = '', issuedAt, expiresAt, epoch] = payload.split('~');
-    const claims = { clientId, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) };
+    const [clientId = '', issuedAt, expiresAt, epoch, tokenType] = payload.split('~');
+    const claims = { clientId, tokenType: tokenType as TokenType, issuedAt: Number(issuedAt), expiresAt: Number(expiresAt) };
     if (Number(epoch) !== this.#epoch || claims.expiresAt <= now()) return undefined;
     return claims;
   }

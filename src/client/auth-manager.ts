@@ -7,6 +7,7 @@ import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
 import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
 import { withRetries } from '../lifecycle/retry.ts';
+import { tokenTypesFor, type DpopSession } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
 import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
@@ -23,6 +24,12 @@ const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'cl
  * @internal
  */
 export const transferableToken = Symbol('transferableToken');
+
+/**
+ * The manager's DPoP session, which its client's transport must share (one key, one set of nonces).
+ * @internal
+ */
+export const dpopSessionOf = Symbol('dpopSessionOf');
 
 /**
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
@@ -153,7 +160,7 @@ export class ClientCredentialsAuthManager {
   /** Whether `token` is a usable Bearer token that is not expired by this client's clock skew. */
   isValid(token: unknown): token is OAuthToken {
     try {
-      return !this.isExpired(leaseToken(token, Date.now(), this.#settings.defaultLifetime).token, this.#settings.clockSkew);
+      return !this.isExpired(leaseToken(token, Date.now(), this.#settings.defaultLifetime, tokenTypesFor(this.#settings.dpop)).token, this.#settings.clockSkew);
     } catch {
       return false;
     }
@@ -183,6 +190,34 @@ export class ClientCredentialsAuthManager {
     return this.#endpoint.request(tokenParams(this.#settings, additionalParams));
   }
 
+  /**
+   * The headers that authorize one request to `url` with a valid token, for a caller with its own HTTP
+   * stack (`client.fetch` does this itself): `Authorization: Bearer …`, or for a DPoP token
+   * `Authorization: DPoP …` and a fresh `DPoP` proof for `method` and `url` (RFC 9449 §7), made anew for
+   * every request. Send them only to the API the token is for.
+   */
+  async authorizationHeaders(method: string, url: string | URL): Promise<Record<string, string>> {
+    const token = await this.getToken();
+    const { dpop } = this.#settings;
+    if (token.tokenType !== 'DPoP' || !dpop) return { authorization: `Bearer ${token.accessToken}` };
+    return { authorization: `DPoP ${token.accessToken}`, dpop: await dpop.proof(method, new URL(url), token.accessToken) };
+  }
+
+  /**
+   * Keeps the DPoP nonce (RFC 9449 §8, §9) that a response from `url` carries in its `DPoP-Nonce` header,
+   * so that the next proof {@link authorizationHeaders} makes for that server carries it. For a caller with
+   * its own HTTP stack: hand it every response (a 401 `use_dpop_nonce` included, then send again with new
+   * headers); `client.fetch` does this itself. Without `dpop` it does nothing.
+   */
+  rememberDpopNonce(url: string | URL, headers: Headers): void {
+    this.#settings.dpop?.remember(new URL(url), headers);
+  }
+
+  /** @internal See `dpopSessionOf` above. */
+  [dpopSessionOf](): DpopSession | undefined {
+    return this.#settings.dpop;
+  }
+
   /** @internal The token `withConfiguration` may hand on (see `transferableToken` above). */
   [transferableToken](): OAuthToken | undefined {
     return this.#tokens.transferable?.token;
@@ -201,7 +236,7 @@ export class ClientCredentialsAuthManager {
 
   #leaseFromProvider(returned: unknown): TokenLease {
     try {
-      return leaseToken(returned, Date.now(), this.#settings.defaultLifetime);
+      return leaseToken(returned, Date.now(), this.#settings.defaultLifetime, tokenTypesFor(this.#settings.dpop));
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new InvalidTokenError(`oAuthTokenProvider returned an unusable token: ${error.message}`);
       throw error;
@@ -246,6 +281,7 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
     },
     requireSafeUrl: (url, name) => requireSafeUrl(url, name, settings.allowInsecureHttp),
     mtls: settings.mtls,
+    dpop: settings.dpop,
     timeout: settings.timeout,
     fetch: settings.fetch,
     scrub: secrets.scrub,

@@ -1,7 +1,7 @@
 import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
-import { ClientCredentialsAuthManager, transferableToken } from './auth-manager.ts';
+import { ClientCredentialsAuthManager, dpopSessionOf, transferableToken } from './auth-manager.ts';
 import { frozenConfiguration } from './frozen-configuration.ts';
 import { resolveSettings, tokenIdentity, type ClientConfiguration } from './configuration.ts';
 
@@ -32,7 +32,14 @@ export class Client {
     this.clientCredentialsAuthManager = new ClientCredentialsAuthManager(this.configuration);
     const { baseUrl } = settings;
     this.#fetch = baseUrl
-      ? createAuthorizedFetch({ baseUrl, tokens: this.clientCredentialsAuthManager, timeout: settings.timeout, fetch: settings.fetch })
+      ? createAuthorizedFetch({
+          baseUrl,
+          tokens: this.clientCredentialsAuthManager,
+          timeout: settings.timeout,
+          fetch: settings.fetch,
+          dpop: this.clientCredentialsAuthManager[dpopSessionOf](),
+          emit: settings.emit,
+        })
       : () => Promise.reject(new ConfigurationError('client.fetch needs baseUrl: the token is only ever sent to that origin.'));
   }
 
@@ -64,6 +71,7 @@ export class Client {
     const keepsToken =
       heldToken !== undefined &&
       changes.clientCredentialsAuthCredentials?.oAuthToken === undefined &&
+      sameDpopKey(merged.dpop, current.dpop) &&
       tokenIdentity(resolveSettings(merged)) === tokenIdentity(resolveSettings(current));
     return new Client(
       keepsToken ? { ...merged, clientCredentialsAuthCredentials: { ...merged.clientCredentialsAuthCredentials, oAuthToken: heldToken } } : merged,
@@ -92,4 +100,13 @@ export class Client {
   toJSON(): unknown {
     return this.configuration;
   }
+}
+
+/**
+ * Whether two `dpop` options give the same key: a DPoP-bound token works only with the key it is bound
+ * to (RFC 9449 §6). `true` makes a fresh key for each client, so it never matches.
+ */
+function sameDpopKey(next: ClientConfiguration['dpop'], previous: ClientConfiguration['dpop']): boolean {
+  if (next === undefined || previous === undefined) return next === previous;
+  return next !== true && previous !== true && next.keyPair === previous.keyPair;
 }

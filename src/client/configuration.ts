@@ -6,6 +6,8 @@ import type { TokenEndpointAuthMethod } from '../protocol/client-authentication/
 import { authenticationSettings, type AuthenticationSettings } from '../protocol/client-authentication/settings.ts';
 import { CLIENT_CERTIFICATE } from '../protocol/client-authentication/tls-client-auth.ts';
 import type { PrivateKeyInput } from '../keys/key-shape.ts';
+import { dpopKey, type DpopOption } from '../keys/dpop-key.ts';
+import { DpopSession, tokenTypesFor } from '../protocol/dpop.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
 import type { ClientCredentialsAuthManager } from './auth-manager.ts';
 
@@ -109,6 +111,12 @@ export interface ClientConfiguration {
   readonly defaultTokenLifetime?: number;
   /** Allows `http://` to hosts other than loopback. Credentials and tokens then cross the network in clear text. */
   readonly allowInsecureHttp?: boolean;
+  /**
+   * Sender-constrained tokens with DPoP (RFC 9449): `true` for a fresh, non-extractable ES256 key pair for
+   * this client, or `{ keyPair, algorithm?, allowBearerDowngrade? }`. Every token request and every API
+   * request then carries a proof; the token is sent as `Authorization: DPoP`.
+   */
+  readonly dpop?: DpopOption;
   /** The fetch implementation to use; default the global `fetch`. */
   readonly fetch?: typeof fetch;
   /** Receives every {@link OAuthEvent}: token requests, retries, renewals, failures, callback errors. */
@@ -135,6 +143,8 @@ export interface Settings {
   readonly authentication: AuthenticationSettings | undefined;
   /** Whether the fetch presents a client certificate (mtlsFetch says so): mTLS endpoint aliases are then used. */
   readonly mtls: boolean;
+  /** The DPoP key and nonces, when `dpop` is configured. */
+  readonly dpop: DpopSession | undefined;
   readonly timeout: number;
   readonly retry: RetryPolicy;
   readonly defaultLifetime: number;
@@ -174,6 +184,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     encodeBasicCredentials: configuration.encodeBasicCredentials !== false,
     clientCertificate: mtls ? 'mtls' : fetchImplementation ? 'custom' : 'none',
   });
+  const dpop = dpopSessionOf(configuration.dpop);
   const tokenUrl = endpointUrl(configuration.tokenUrl, 'tokenUrl', allowInsecureHttp);
   const issuer = issuerOf(configuration.issuer, allowInsecureHttp);
   if (authentication && tokenUrl === undefined && issuer === undefined) {
@@ -193,6 +204,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     allowInsecureHttp,
     authentication,
     mtls,
+    dpop,
     timeout,
     retry,
     defaultLifetime,
@@ -204,7 +216,7 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
     scopes: scopesOf(credentials.oAuthScopes),
     resources: resourcesOf(credentials.oAuthResource),
     clockSkew: clockSkewOf(credentials.oAuthClockSkew),
-    initialToken: initialTokenOf(credentials.oAuthToken, defaultLifetime),
+    initialToken: initialTokenOf(credentials.oAuthToken, defaultLifetime, tokenTypesFor(dpop)),
     provider: optionalFunction(credentials.oAuthTokenProvider, 'oAuthTokenProvider'),
     providerTimeout:
       configuration.tokenProviderTimeout === undefined
@@ -328,6 +340,11 @@ function resourcesOf(value: unknown): readonly string[] {
   return Object.freeze([...new Set<string>(list as string[])]);
 }
 
+function dpopSessionOf(option: DpopOption | undefined): DpopSession | undefined {
+  if (option === undefined) return undefined;
+  return new DpopSession(dpopKey(option), option !== true && option.allowBearerDowngrade === true);
+}
+
 function clockSkewOf(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const seconds = typeof value === 'bigint' ? Number(value) : value;
@@ -337,10 +354,10 @@ function clockSkewOf(value: unknown): number | undefined {
   return seconds;
 }
 
-function initialTokenOf(value: OAuthTokenInput | undefined, defaultLifetime: number): TokenLease | undefined {
+function initialTokenOf(value: OAuthTokenInput | undefined, defaultLifetime: number, tokenTypes: readonly string[]): TokenLease | undefined {
   if (value === undefined) return undefined;
   try {
-    return leaseToken(value, Date.now(), defaultLifetime);
+    return leaseToken(value, Date.now(), defaultLifetime, tokenTypes);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new ConfigurationError(`oAuthToken cannot be used: ${error.message}`);
     throw error;
@@ -358,5 +375,7 @@ export function tokenIdentity(settings: Settings): string {
     settings.clientSecret,
     settings.scopes,
     settings.resources,
+    // A DPoP-bound token only works with its key: the same key is checked apart (by reference).
+    settings.dpop !== undefined,
   ]);
 }

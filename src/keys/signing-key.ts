@@ -18,17 +18,26 @@ export interface SigningKey {
  * that cannot sign, or an algorithm that does not fit it, is a {@link ConfigurationError} here and now.
  */
 export function privateSigningKey(key: unknown, options: { algorithm?: string | undefined; keyId?: string | undefined; name: string }): SigningKey {
-  const shape = keyShape(key, options.name);
-  const fitting = shape.algorithm === undefined ? ALGORITHMS_FOR[shape.family] : [shape.algorithm];
-  const algorithm = options.algorithm ?? fitting[0]!;
-  if (!fitting.includes(algorithm) || !ALGORITHMS_FOR[shape.family].includes(algorithm)) {
-    throw new ConfigurationError(`oAuthSigningAlgorithm "${algorithm}" does not fit ${options.name} (a ${shape.family} key): use ${fitting.join(' or ')}.`);
-  }
+  const algorithm = signingAlgorithm(key, options);
   return joseSigner(algorithm, options.keyId, (jose) => {
     if (typeof key === 'string') return jose.importPKCS8(key, algorithm);
     if (isCryptoKey(key)) return Promise.resolve(key);
     return jose.importJWK(key as Jwk as Parameters<Jose['importJWK']>[0], algorithm);
   });
+}
+
+/**
+ * The JWS algorithm a private key signs with: `algorithm` if it fits the key, else the one the key's type
+ * implies. A key that cannot sign, or an algorithm that does not fit it, is a {@link ConfigurationError}.
+ */
+export function signingAlgorithm(key: unknown, options: { algorithm?: string | undefined; name: string }): string {
+  const shape = keyShape(key, options.name);
+  const fitting = shape.algorithm === undefined ? ALGORITHMS_FOR[shape.family] : [shape.algorithm];
+  const algorithm = options.algorithm ?? fitting[0]!;
+  if (!fitting.includes(algorithm) || !ALGORITHMS_FOR[shape.family].includes(algorithm)) {
+    throw new ConfigurationError(`The algorithm "${algorithm}" does not fit ${options.name} (a ${shape.family} key): use ${fitting.join(' or ')}.`);
+  }
+  return algorithm;
 }
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];

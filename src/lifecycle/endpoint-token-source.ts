@@ -48,6 +48,6 @@ export class EndpointTokenSource {
       retry,
       (notice) => emit({ type: 'token-request-retry', ...notice }),
     );
-    return leaseToken({ ...response, tokenType: 'Bearer' }, sentAt, defaultLifetime);
+    return leaseToken(response, sentAt, defaultLifetime, [response.tokenType]);
   }
 }

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.ts';
 import type { Emit } from '../events.ts';
 import { chooseMethod, type AuthenticationSettings } from '../protocol/client-authentication/settings.ts';
 import type { AuthorizationServerMetadata } from '../protocol/discovery.ts';
+import type { DpopSession } from '../protocol/dpop.ts';
 import type { TokenEndpoint } from '../protocol/token-request.ts';
 import type { Scrub } from '../redaction.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
@@ -28,6 +29,8 @@ export interface EndpointsOptions {
   readonly timeout: number;
   readonly fetch: typeof fetch;
   readonly scrub: Scrub;
+  /** Token requests carry DPoP proofs when set; revocation requests never do. */
+  readonly dpop: DpopSession | undefined;
   readonly retry: RetryPolicy;
   readonly emit: Emit;
 }
@@ -84,6 +87,6 @@ function endpointsFrom(options: EndpointsOptions, metadata: AuthorizationServerM
   // RFC 7523 §3: the audience is the issuer when it is known, else the token endpoint.
   const audienceName = metadata?.issuer ?? options.issuer ?? tokenUrl.href;
   const authenticationFor = authentication.create(method, () => audienceName);
-  const endpoint = (url: URL): TokenEndpoint => ({ url, authentication: authenticationFor, timeout: options.timeout, fetch: options.fetch, scrub: options.scrub });
-  return { token: endpoint(tokenUrl), revocation: revocationUrl && endpoint(revocationUrl) };
+  const endpoint = (url: URL, dpop?: DpopSession): TokenEndpoint => ({ url, authentication: authenticationFor, timeout: options.timeout, fetch: options.fetch, scrub: options.scrub, dpop });
+  return { token: endpoint(tokenUrl, options.dpop), revocation: revocationUrl && endpoint(revocationUrl) };
 }

@@ -1,20 +1,20 @@
 /**
- * The `error` parameter of the Bearer challenge in a `WWW-Authenticate` header (RFC 6750 §3), or
- * `undefined` when there is no Bearer challenge or it names no error.
+ * The `error` parameter of the `scheme` challenge (`Bearer`, RFC 6750 §3; `DPoP`, RFC 9449 §7.1) in a
+ * `WWW-Authenticate` header, or `undefined` when there is no such challenge or it names no error.
  */
-export function bearerChallengeError(header: string | null): string | undefined {
-  const challenge = header?.match(/(?:^|,)\s*Bearer\b(.*)$/is)?.[1];
+export function challengeError(header: string | null, scheme: 'Bearer' | 'DPoP'): string | undefined {
+  const challenge = header?.match(new RegExp(`(?:^|,)\\s*${scheme}\\b(.*?)(?=,\\s*(?:Bearer|DPoP)\\b|$)`, 'is'))?.[1];
   const error = challenge?.match(/(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,]+))/i);
   return error ? (error[1] ?? error[2]) : undefined;
 }
 
 /**
- * Whether a response says the token itself was refused, so that a new token may succeed:
- * a 401 whose Bearer challenge is `invalid_token` or names no error. A 401 `invalid_request` or a
- * 403 `insufficient_scope` would fail again with any token and is not such a response.
+ * Whether a response says the token itself was refused, so that a new token may succeed: a 401 whose
+ * challenge for the token's scheme is `invalid_token` or names no error. A 401 `invalid_request`, a DPoP
+ * `use_dpop_nonce` or `invalid_dpop_proof`, or a 403 `insufficient_scope` would fail again with any token.
  */
-export function isTokenRejection(response: Response): boolean {
+export function isTokenRejection(response: Response, scheme: 'Bearer' | 'DPoP' = 'Bearer'): boolean {
   if (response.status !== 401) return false;
-  const error = bearerChallengeError(response.headers.get('www-authenticate'));
+  const error = challengeError(response.headers.get('www-authenticate'), scheme);
   return error === undefined || error === 'invalid_token';
 }

@@ -1,6 +1,7 @@
 import { ApiError, NetworkError, OAuthCcgError, TimeoutError } from '../errors.ts';
 import { redactText, type Scrub } from '../redaction.ts';
 import type { ClientAuthentication } from './client-authentication/client-authentication.ts';
+import type { DpopSession } from './dpop.ts';
 import type { RawResponse } from './token-response.ts';
 
 /** How the library talks HTTP to an authorization server, whatever the endpoint. */
@@ -16,6 +17,8 @@ export interface HttpSettings {
 export interface AuthenticatedEndpoint extends HttpSettings {
   readonly url: URL;
   readonly authentication: ClientAuthentication;
+  /** With DPoP, each request carries a fresh proof, and the server's nonces are kept (RFC 9449 §5, §8). */
+  readonly dpop?: DpopSession | undefined;
 }
 
 /** No legitimate answer of an authorization server comes near this; a larger body is an error, not a memory hazard. */
@@ -50,7 +53,11 @@ export async function postForm(
     accept: 'application/json',
   });
   await endpoint.authentication.apply({ headers, body, endpoint: endpoint.url });
-  return exchange(endpoint.url, { method: 'POST', headers, body }, endpoint, label, readBody);
+  const { dpop } = endpoint;
+  if (dpop) headers.set('dpop', await dpop.proof('POST', endpoint.url));
+  const response = await exchange(endpoint.url, { method: 'POST', headers, body }, endpoint, label, readBody);
+  dpop?.remember(endpoint.url, response.headers);
+  return response;
 }
 
 /** One GET for a JSON document, with the same limits and failures as {@link postForm}; nothing about the client is sent. */

@@ -1,6 +1,7 @@
 import { ApiError } from '../errors.ts';
+import { tokenTypesFor } from './dpop.ts';
 import { postForm, type AuthenticatedEndpoint, type ExchangeLabel } from './http-exchange.ts';
-import { parseTokenResponse, type TokenResponse } from './token-response.ts';
+import { parseOAuthError, parseTokenResponse, type RawResponse, type TokenResponse } from './token-response.ts';
 
 export { endpointName, MAX_RESPONSE_BYTES as MAX_TOKEN_RESPONSE_BYTES } from './http-exchange.ts';
 
@@ -26,6 +27,16 @@ export async function requestToken(
   const body = new URLSearchParams({ grant_type: 'client_credentials' });
   for (const [name, value] of params) body.append(name, value);
   const sentAt = Date.now();
-  const response = await postForm(endpoint, body, TOKEN_EXCHANGE);
-  return { response: parseTokenResponse(response, endpoint.scrub), sentAt };
+  const { dpop } = endpoint;
+  const nonceSent = dpop?.nonceFor(endpoint.url);
+  let response = await postForm(endpoint, body, TOKEN_EXCHANGE);
+  // RFC 9449 §8: a server that wants a nonce says so, with one; the request is made again at once with it
+  // (a new proof, a new assertion), and not counted as an attempt. A second demand is the caller's error.
+  if (dpop && dpop.nonceFor(endpoint.url) !== nonceSent && demandsNonce(response, endpoint)) response = await postForm(endpoint, body, TOKEN_EXCHANGE);
+  return { response: parseTokenResponse(response, endpoint.scrub, tokenTypesFor(endpoint.dpop)), sentAt };
+}
+
+/** A 400 `use_dpop_nonce` (the nonce it brought is already kept by the session). */
+function demandsNonce(response: RawResponse, endpoint: TokenEndpoint): boolean {
+  return response.status === 400 && parseOAuthError(response, endpoint.scrub)?.error === 'use_dpop_nonce';
 }

@@ -1,10 +1,12 @@
 import { ApiError, MAX_KEPT_TEXT, OAuthProviderError } from '../errors.ts';
 import { redactBody, redactText, type Scrub } from '../redaction.ts';
-import { describeTokenType, isHeaderSafe, readNumber } from '../token.ts';
+import { acceptedTokenType, describeTokenType, isHeaderSafe, readNumber } from '../token.ts';
 
 /** The fields of a successful RFC 6749 §5.1 token response that the library uses. */
 export interface TokenResponse {
   readonly accessToken: string;
+  /** One of the types asked for, spelled as asked: `"Bearer"` or `"DPoP"`. */
+  readonly tokenType: string;
   readonly expiresIn?: number;
   readonly scope?: string;
   readonly refreshToken?: string;
@@ -23,7 +25,7 @@ export interface RawResponse {
  * (an RFC 6749 §5.2 error, even inside a 200) or {@link ApiError} (anything else unusable). Every text
  * from the server that an error keeps is passed through `scrub`, after the redaction of its own structure.
  */
-export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) => text): TokenResponse {
+export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) => text, tokenTypes: readonly string[] = ['Bearer']): TokenResponse {
   const fields = parseBody(response);
   const error = errorIn(fields, response, scrub);
   if (error) throw error;
@@ -38,9 +40,14 @@ export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) 
   if (typeof accessToken !== 'string' || accessToken === '') throw fail('The token response has no access_token.');
   if (!isHeaderSafe(accessToken)) throw fail('The access_token contains characters that cannot be sent in an HTTP header.');
 
-  const tokenType = fields.token_type ?? 'Bearer';
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    throw fail(`The token endpoint issued a token of type ${describeTokenType(tokenType)}; only Bearer tokens are supported.`);
+  const issued = fields.token_type ?? 'Bearer';
+  const tokenType = acceptedTokenType(issued, tokenTypes);
+  if (tokenType === undefined) {
+    throw fail(
+      tokenTypes.includes('DPoP')
+        ? `The token endpoint issued a token of type ${describeTokenType(issued)} to a DPoP request: a downgrade the client refuses (set dpop.allowBearerDowngrade to accept a Bearer token).`
+        : `The token endpoint issued a token of type ${describeTokenType(issued)}; only Bearer tokens are supported (configure dpop for DPoP tokens).`,
+    );
   }
 
   const expiresIn = parseExpiresIn(fields.expires_in);
@@ -48,6 +55,7 @@ export function parseTokenResponse(response: RawResponse, scrub: Scrub = (text) 
 
   return {
     accessToken,
+    tokenType,
     ...(expiresIn !== undefined && { expiresIn }),
     ...(typeof fields.scope === 'string' && { scope: fields.scope }),
     ...(typeof fields.refresh_token === 'string' && { refreshToken: fields.refresh_token }),

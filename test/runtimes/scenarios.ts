@@ -126,6 +126,72 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'DPoP with a key pair the runtime generated: a DPoP token bound to it, each request a new proof the API verifies',
+    async run(world) {
+      const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+      const key = await thumbprintOf(keyPair.publicKey);
+      const client = clientFor(world, { dpop: { keyPair } });
+      const marks = await dpopMarks(world);
+      for (let call = 0; call < 3; call++) expect((await client.fetch('/whoami')).status, 200, `status of call ${call + 1}`);
+      const manager = client.clientCredentialsAuthManager;
+      expect(manager.token?.tokenType, 'DPoP', 'the token type');
+      // A caller's own HTTP stack, with the headers for one request.
+      const url = `${world.apiUrl}/whoami`;
+      const headers = await manager.authorizationHeaders('GET', url);
+      expect(headers.authorization, `DPoP ${manager.token?.accessToken}`, 'the Authorization header');
+      expect((await fetch(url, { headers })).status, 200, 'status with authorizationHeaders');
+
+      const [issued, ...moreTokens] = await dpopTokenRequests(world, marks);
+      expect(moreTokens.length, 0, 'token requests after the first');
+      expect(issued?.tokenType, 'DPoP', 'the token type the server issued');
+      expect(issued?.proofKey, key, "the token request proof's key thumbprint");
+      expect(issued?.boundTo, key, "the token's cnf.jkt");
+      // The API refuses a proof of another key and a proof it has seen (its jti): 4 times ok is 4 new proofs of this key.
+      const calls = await dpopApiRequests(world, marks);
+      expect(calls.map((request) => `${request.outcome} ${request.proofKey}`).join(), Array(4).fill(`ok ${key}`).join(), 'API outcomes and proof keys');
+    },
+  },
+  {
+    name: 'DPoP nonces demanded by the token endpoint and the API: 10 concurrent first calls, 1 token, 1 nonce retry, every call succeeds',
+    async run(world) {
+      const client = clientFor(world, { dpop: true });
+      const marks = await dpopMarks(world);
+      await control(world, 'POST', '/dpop/nonces/on');
+      try {
+        const statuses = await Promise.all(Array.from({ length: 10 }, () => client.fetch('/whoami').then((response) => response.status)));
+        expect(statuses.filter((status) => status === 200).length, 10, 'calls answered 200');
+        const tokenRequests = await dpopTokenRequests(world, marks);
+        expect(tokenRequests.map((request) => `${request.status} ${request.proofNonce !== undefined}`).join(), '400 false,200 true', 'token requests (status, nonce in the proof)');
+        expect(tokenRequests[1]?.boundTo, tokenRequests[1]?.proofKey, "the token's cnf.jkt is the proofs' key");
+        // Each call met the API's nonce demand at most once; after that, a call carries the nonce and needs no replay.
+        const calls = await dpopApiRequests(world, marks);
+        expect(calls.filter((request) => request.outcome === 'ok').length, 10, 'API requests answered ok');
+        expect(calls.filter((request) => request.outcome === 'use_dpop_nonce').length <= 10, true, 'at most one nonce demand per call');
+        expect(calls.length <= 20, true, 'no other API requests');
+        const known = await dpopMarks(world);
+        expect((await client.fetch('/whoami')).status, 200, 'status of a call with the nonce known');
+        expect((await dpopApiRequests(world, known)).map((request) => `${request.outcome} ${request.proofNonce !== undefined}`).join(), 'ok true', 'API requests of that call');
+      } finally {
+        await control(world, 'POST', '/dpop/nonces/off');
+      }
+    },
+  },
+  {
+    name: 'a 401 storm on a revoked DPoP token: 100 concurrent calls, 1 new DPoP token, every call succeeds',
+    async run(world) {
+      const client = clientFor(world, { dpop: true });
+      expect((await client.fetch('/whoami')).status, 200, 'status before revocation');
+      const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+      await control(world, 'POST', '/revoke');
+      const marks = await dpopMarks(world);
+      const statuses = await Promise.all(Array.from({ length: 100 }, () => client.fetch('/whoami').then((response) => response.status)));
+      expect(statuses.filter((status) => status === 200).length, 100, 'calls answered 200');
+      const tokenRequests = await dpopTokenRequests(world, marks);
+      expect(tokenRequests.map((request) => `${request.status} ${request.tokenType}`).join(), '200 DPoP', 'token requests after the revocation');
+      expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+    },
+  },
+  {
     name: 'mTLS (tls_client_auth) with a certificate-bound token',
     // mtlsFetch is oauth-ccg/node's (undici and node:crypto), given only on Node (./main.ts). The README
     // shows mTLS on Bun (fetch's `tls` option), Deno (Deno.createHttpClient) and Workers (a certificate binding).
@@ -203,6 +269,29 @@ async function freshAssertionPerTokenRequest(world: World, key: World['privateKe
   expect(accepted.length, 2, 'assertions accepted by the server');
   expect(accepted.every((assertion) => assertion.clientId === world.privateKeyJwt.id), true, 'every assertion is for the private_key_jwt client');
   expect(typeof accepted[0]!.jti === 'string' && accepted[0]!.jti !== accepted[1]!.jti, true, 'each assertion has its own jti');
+}
+
+interface DpopTokenRequest { status: number; tokenType?: string; proofKey?: string; proofNonce?: string; boundTo?: string }
+interface DpopApiRequest { outcome: string; proofKey?: string; proofNonce?: string }
+
+/** How many token and API requests the servers have seen so far: where a scenario's own requests begin. */
+async function dpopMarks(world: World): Promise<{ tokenRequests: number; apiRequests: number }> {
+  return { tokenRequests: await tokenRequests(world), apiRequests: (await control(world, 'GET', '/api-requests')) as number };
+}
+
+async function dpopTokenRequests(world: World, since: { tokenRequests: number }): Promise<DpopTokenRequest[]> {
+  return (await control(world, 'GET', `/dpop/token-requests?from=${since.tokenRequests}`)) as DpopTokenRequest[];
+}
+
+async function dpopApiRequests(world: World, since: { apiRequests: number }): Promise<DpopApiRequest[]> {
+  return (await control(world, 'GET', `/dpop/api-requests?from=${since.apiRequests}`)) as DpopApiRequest[];
+}
+
+/** The RFC 7638 JWK thumbprint of an EC public key, computed here with the runtime's WebCrypto: what `cnf.jkt` must be. */
+async function thumbprintOf(publicKey: Parameters<typeof crypto.subtle.exportKey>[1]): Promise<string> {
+  const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', publicKey);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify({ crv, kty, x, y }))));
+  return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 async function control(world: World, method: 'GET' | 'POST', path: string): Promise<unknown> {

@@ -2,8 +2,12 @@
 // validates its tokens, both on 127.0.0.1 over http, and again over https with mutual TLS (RFC 8705): the
 // provider's mTLS endpoint aliases and the API, which checks certificate-bound tokens.
 //
+// DPoP (RFC 9449): a token request with a valid proof gets a token bound to the proof's key (`token_type`
+// DPoP), nonces can be demanded at the token endpoint (the provider's own) and at the API (the harness's), and
+// the API verifies `Authorization: DPoP` requests by RFC 9449 §7 and §4.3 (see `ApiRequestRecord.outcome`).
+//
 // Clients are registered for every client-authentication method; see `AuthorizationServer['clients']`.
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,6 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import type { ClientMetadata, Configuration, errors, KoaContext, Middleware, Provider } from 'oidc-provider';
 import { certificateThumbprint, createTestCertificates, subjectMatches, type CertificateAndKey, type TestCertificates } from './certificates.ts';
+import { accessTokenHash, decodeDpopProof, DPOP_ALGORITHMS, verifyDpopProof, type DecodedDpopProof } from './dpop-proof-verification.ts';
 import { createSigningKey, signAssertion, type SigningKey } from './signing-keys.ts';
 
 export interface RegisteredClient { id: string; secret: string }
@@ -63,6 +68,12 @@ export interface TokenRequestRecord {
   status: number;
   /** The token issued, if any (also when a forced 503 then withheld it). */
   accessToken?: string;
+  /** The `token_type` of the token issued, if any: `DPoP` when the request carried a valid proof, else `Bearer`. */
+  tokenType?: string;
+  /** The DPoP proof sent (the `DPoP` header), decoded; its signature is never recorded. */
+  dpop?: DecodedDpopProof;
+  /** The `DPoP-Nonce` header of the answer: the provider sends one whenever a proof lacks the nonce it wants next. */
+  dpopNonceAnswered?: string;
 }
 
 /** An issued access token as the server's store has it. */
@@ -73,16 +84,50 @@ export interface IssuedToken {
   scope: string | undefined;
   /** `cnf["x5t#S256"]`: the thumbprint of the certificate the token is bound to, if any. */
   certificateThumbprint: string | undefined;
+  /** `cnf.jkt`: the JWK thumbprint (RFC 7638) of the DPoP key the token is bound to, if any. */
+  dpopThumbprint: string | undefined;
   isExpired: boolean;
 }
+
+/** A DPoP proof sent to the API, decoded; its signature is never recorded. */
+export interface ApiDpopRecord extends Omit<DecodedDpopProof, 'ath'> {
+  /** Whether the proof's `ath` is the hash of the access token the request carries. */
+  ath: boolean;
+}
+
+/**
+ * What the API made of a request. Answered 401 with a challenge in the scheme the request used (`Bearer` or
+ * `DPoP`), except `ok` and `insufficient_scope` (403); `missing_token` gets `Bearer realm="api"`.
+ * - `invalid_token`: the token is unknown, revoked or expired (`error="invalid_token"`).
+ * - `certificate_mismatch`: a certificate-bound token without the client certificate it is bound to (`invalid_token`).
+ * - `scheme_mismatch`: a DPoP-bound token sent as Bearer, or a token that is not DPoP-bound sent as DPoP (`invalid_token`).
+ * - `key_mismatch`: a valid proof, but the token's `cnf.jkt` is another key's thumbprint (`invalid_token`).
+ * - `invalid_dpop_proof`: no proof, several, or one that fails a check of RFC 9449 §4.3 — replay included (`invalid_dpop_proof`).
+ * - `use_dpop_nonce`: nonces are required and the proof has none, or not the current one (`use_dpop_nonce`).
+ */
+export type ApiOutcome =
+  | 'ok'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'certificate_mismatch'
+  | 'scheme_mismatch'
+  | 'key_mismatch'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export interface ApiRequestRecord {
   method: string;
   path: string;
   /** The Authorization header as received. */
   authorization: string | undefined;
-  /** `certificate_mismatch`: a certificate-bound token without the client certificate it is bound to. */
-  outcome: 'ok' | 'missing_token' | 'invalid_token' | 'insufficient_scope' | 'certificate_mismatch';
+  outcome: ApiOutcome;
+  /** The `error_description` answered with a refusal (which check failed), if any. */
+  errorDescription?: string;
+  /** The `DPoP` header, decoded, when the request had exactly one (with any scheme). */
+  dpop?: ApiDpopRecord;
+  /** The `DPoP-Nonce` header answered: the API's current nonce while nonces are required. */
+  dpopNonceAnswered?: string;
   /** Whether the request came to the mutual-TLS (https) API. */
   mtls: boolean;
   /** Thumbprint (base64url SHA-256) of the client certificate presented, if any. */
@@ -158,6 +203,24 @@ export interface AuthorizationServer {
   setDiscovery(options: { oauthAuthorizationServerPath?: boolean; wrongIssuer?: boolean }): void;
   /** Revoke (destroy) every access token issued so far, so the API answers 401 invalid_token for them. */
   revokeAllTokens(): Promise<void>;
+  /**
+   * Token endpoint (oidc-provider's `features.dPoP.requireNonce`): while true, a proof without a valid nonce is
+   * answered 400 `use_dpop_nonce` with a `DPoP-Nonce` header. The provider's nonces change on a 60-second
+   * clock and each is accepted for about five minutes. Default false; kept until changed.
+   */
+  setDpopNonceRequired(required: boolean): void;
+  /**
+   * API: while true, a DPoP request whose proof lacks the API's current nonce is answered 401
+   * `WWW-Authenticate: DPoP error="use_dpop_nonce"`, and every API answer carries `DPoP-Nonce` with the current
+   * nonce. Bearer requests are not affected but for that header. Default false; kept until changed.
+   */
+  setApiNonceRequired(required: boolean): void;
+  /** API: replaces the current nonce by a new one, returned; the old one is refused from then on. */
+  rotateApiNonce(): string;
+  /** API: the nonce a proof must carry while `setApiNonceRequired(true)`. */
+  currentApiNonce(): string;
+  /** The JWS algorithms accepted in DPoP proofs, at the token endpoint and the API. */
+  dpopAlgorithms: readonly string[];
   /** Add latency (ms) before the token endpoint answers (default 0). */
   setTokenEndpointDelay(ms: number): void;
   /** Forget recorded requests (token, revocation and API). */
@@ -224,7 +287,8 @@ export async function startAuthorizationServer(
   const apiRequests: ApiRequestRecord[] = [];
   // Kept apart from tokenRequests so that reset() does not spare tokens from revokeAllTokens().
   const issuedTokens = new Set<string>();
-  const behaviour = { tokenEndpointDelay: 0, failuresToForce: 0, oauthAuthorizationServerPath: true, wrongIssuer: false };
+  const behaviour = { tokenEndpointDelay: 0, failuresToForce: 0, oauthAuthorizationServerPath: true, wrongIssuer: false, dpopNonceRequired: false };
+  const apiDpop: ApiDpopState = { nonceRequired: false, nonce: newApiNonce(), spentJtis: new Set() };
 
   // The issuer and the endpoint aliases contain ports, so listen before creating the provider.
   const tls = { cert: certificates.server.cert, key: certificates.server.key, ca: [certificates.ca], requestCert: true, rejectUnauthorized: false };
@@ -233,7 +297,7 @@ export async function startAuthorizationServer(
   const issuer = await listen(authServer, 'http');
   const mtlsOrigin = await listen(mtlsAuthServer, 'https');
   const mtlsEndpoints = { tokenUrl: `${mtlsOrigin}${TOKEN_PATH}`, revocationUrl: `${mtlsOrigin}${REVOCATION_PATH}` };
-  const provider = await createProvider(issuer, (InvalidTarget) => providerConfiguration(ttlFor, InvalidTarget, clients, mtlsEndpoints));
+  const provider = await createProvider(issuer, (InvalidTarget) => providerConfiguration(ttlFor, InvalidTarget, clients, mtlsEndpoints, () => behaviour.dpopNonceRequired));
   provider.use(serveDiscoveryVariants(behaviour));
   provider.use(recordEndpointRequests(behaviour, (endpoint, record) => {
     (endpoint === 'token' ? tokenRequests : revocationRequests).push(record);
@@ -242,8 +306,8 @@ export async function startAuthorizationServer(
   authServer.on('request', provider.callback());
   mtlsAuthServer.on('request', provider.callback());
 
-  const apiServer = createServer(apiHandler(provider, apiRequests));
-  const mtlsApiServer = createHttpsServer(tls, apiHandler(provider, apiRequests));
+  const apiServer = createServer(apiHandler(provider, apiRequests, apiDpop));
+  const mtlsApiServer = createHttpsServer(tls, apiHandler(provider, apiRequests, apiDpop));
   const apiOrigin = await listen(apiServer, 'http');
   const mtlsApiOrigin = await listen(mtlsApiServer, 'https');
 
@@ -272,7 +336,14 @@ export async function startAuthorizationServer(
     async describeToken(value) {
       const token = await provider.ClientCredentials.find(value);
       if (token === undefined) return undefined;
-      return { clientId: token.clientId, aud: token.aud, scope: token.scope, certificateThumbprint: token['x5t#S256'], isExpired: token.isExpired };
+      return {
+        clientId: token.clientId,
+        aud: token.aud,
+        scope: token.scope,
+        certificateThumbprint: token['x5t#S256'],
+        dpopThumbprint: token.jkt,
+        isExpired: token.isExpired,
+      };
     },
     failNextTokenRequests(count = 1) {
       behaviour.failuresToForce = count;
@@ -286,6 +357,20 @@ export async function startAuthorizationServer(
       await Promise.all(tokens.map((token) => token?.destroy()));
       issuedTokens.clear();
     },
+    setDpopNonceRequired(required) {
+      behaviour.dpopNonceRequired = required;
+    },
+    setApiNonceRequired(required) {
+      apiDpop.nonceRequired = required;
+    },
+    rotateApiNonce() {
+      apiDpop.nonce = newApiNonce();
+      return apiDpop.nonce;
+    },
+    currentApiNonce() {
+      return apiDpop.nonce;
+    },
+    dpopAlgorithms: DPOP_ALGORITHMS,
     setTokenEndpointDelay(ms) {
       behaviour.tokenEndpointDelay = ms;
     },
@@ -320,6 +405,7 @@ function providerConfiguration(
   InvalidTarget: typeof errors.InvalidTarget,
   clients: AuthorizationServer['clients'],
   mtlsEndpoints: { tokenUrl: string; revocationUrl: string },
+  dpopNonceRequired: () => boolean,
 ): Configuration {
   return {
     clients: [
@@ -352,6 +438,7 @@ function providerConfiguration(
     // Requests carrying an Origin header (browsers, some HTTP clients) would
     // otherwise be refused with a printed notice; any origin may call these test clients.
     clientBasedCORS: () => true,
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
     // This function alone decides the lifetime: a resource server's
     // accessTokenTTL is only read by the default one, which prints a notice.
     ttl: { ClientCredentials: (_ctx, _token, client) => ttlFor(client.clientId) },
@@ -359,6 +446,8 @@ function providerConfiguration(
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // A client_credentials request with a valid proof gets a token bound to its key; without one, a Bearer token.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: dpopNonceRequired },
       mTLS: {
         enabled: true,
         certificateBoundAccessTokens: true,
@@ -467,7 +556,7 @@ function recordEndpointRequests(
     if (endpoint === 'token' && behaviour.tokenEndpointDelay > 0) await sleep(behaviour.tokenEndpointDelay);
     await next();
     // Recorded before Koa writes the response, so a client never sees an answer that is not yet recorded.
-    const entry = describeRequest(ctx);
+    const entry = await describeRequest(ctx);
     if (endpoint === 'token' && behaviour.failuresToForce > 0) {
       // After the provider has processed the request, so that its assertion's jti is spent: a retry must bring a new one.
       behaviour.failuresToForce -= 1;
@@ -480,7 +569,7 @@ function recordEndpointRequests(
   };
 }
 
-function describeRequest(ctx: KoaContext): TokenRequestRecord {
+async function describeRequest(ctx: KoaContext): Promise<TokenRequestRecord> {
   const body = ctx.oidc?.body ?? {};
   const { client_secret: clientSecret, client_assertion: assertion, ...params } = flattenForm(body);
   const rawAuthorization = ctx.headers.authorization;
@@ -494,6 +583,10 @@ function describeRequest(ctx: KoaContext): TokenRequestRecord {
     : certificate !== undefined && (registeredMethod === 'tls_client_auth' || registeredMethod === 'self_signed_tls_client_auth') ? registeredMethod
     : 'none';
   const accessToken = ctx.status === 200 ? accessTokenOf(ctx.body) : undefined;
+  const tokenType = ctx.status === 200 ? tokenTypeOf(ctx.body) : undefined;
+  // Node joins repeated unknown headers into one string, so this is the whole header as sent.
+  const proof = ctx.headers.dpop as string | undefined;
+  const nonceAnswered = ctx.response.get('DPoP-Nonce');
   const resource = body.resource;
   return {
     clientId: ctx.oidc?.client?.clientId ?? params.client_id,
@@ -506,6 +599,9 @@ function describeRequest(ctx: KoaContext): TokenRequestRecord {
     ...(certificate === undefined ? {} : { clientCertificate: { subject: certificate.subject, thumbprint: certificateThumbprint(certificate) } }),
     status: ctx.status,
     ...(accessToken === undefined ? {} : { accessToken }),
+    ...(tokenType === undefined ? {} : { tokenType }),
+    ...(proof === undefined ? {} : { dpop: await decodeDpopProof(proof) }),
+    ...(nonceAnswered === undefined ? {} : { dpopNonceAnswered: nonceAnswered }),
   };
 }
 
@@ -536,33 +632,106 @@ function accessTokenOf(body: unknown): string | undefined {
   return typeof body.access_token === 'string' ? body.access_token : undefined;
 }
 
+function tokenTypeOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('token_type' in body)) return undefined;
+  return typeof body.token_type === 'string' ? body.token_type : undefined;
+}
+
+/** The API's DPoP state, shared by its http and https servers. */
+interface ApiDpopState {
+  nonceRequired: boolean;
+  /** The one nonce accepted while `nonceRequired`. */
+  nonce: string;
+  /** Every `jti` of a proof the API has accepted, kept for the server's life: a proof is good for one request. */
+  spentJtis: Set<string>;
+}
+
+/** 128 random bits in base64url: a valid nonce (RFC 9449 §8.1, `1*NQCHAR`). */
+function newApiNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+type Refusal = Exclude<ApiOutcome, 'ok' | 'missing_token' | 'insufficient_scope'>;
+
 type Authentication =
   | { outcome: 'missing_token' }
-  | { outcome: 'invalid_token'; description: string }
-  | { outcome: 'certificate_mismatch'; description: string }
+  | { outcome: Refusal; description: string }
   | { outcome: 'ok'; clientId: string; scope: string };
 
+/** What the API needs to know of a request to authenticate it. */
+interface ApiRequest {
+  method: string;
+  /** As the client addressed it: scheme, Host header, path and query. */
+  url: string;
+  scheme: 'Bearer' | 'DPoP' | undefined;
+  accessToken: string | undefined;
+  /** Every `DPoP` header sent. */
+  proofs: string[];
+  certificate: X509Certificate | undefined;
+}
+
+/** The scheme and token of an `Authorization: Bearer <token>` or `Authorization: DPoP <token>` header. */
+function parseAuthorization(authorization: string | undefined): Pick<ApiRequest, 'scheme' | 'accessToken'> {
+  const match = /^(Bearer|DPoP) +(\S+) *$/i.exec(authorization ?? '');
+  if (match === null) return { scheme: undefined, accessToken: undefined };
+  return { scheme: match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', accessToken: match[2] };
+}
+
 /**
- * Validates the request's bearer token against the provider's token store, and a certificate-bound token
- * (RFC 8705 §3) against the client certificate presented on the connection.
+ * Validates the request's token against the provider's token store; a certificate-bound token (RFC 8705 §3)
+ * against the client certificate presented on the connection; a DPoP request's proof (RFC 9449 §7.1, §4.3),
+ * the API's nonce when required, the proof's single use, and the token's binding to the proof's key. The
+ * proof is checked before the token, as a proof that fails is refused whatever the token.
  */
-async function authenticate(provider: Provider, authorization: string | undefined, certificate: X509Certificate | undefined): Promise<Authentication> {
-  const value = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
-  if (value === undefined) return { outcome: 'missing_token' };
-  const token = await provider.ClientCredentials.find(value);
+async function authenticate(provider: Provider, request: ApiRequest, dpop: ApiDpopState): Promise<Authentication> {
+  const { scheme, accessToken } = request;
+  if (scheme === undefined || accessToken === undefined) return { outcome: 'missing_token' };
+  let proofKey: string | undefined;
+  if (scheme === 'DPoP') {
+    if (request.proofs.length !== 1) {
+      return { outcome: 'invalid_dpop_proof', description: request.proofs.length === 0 ? 'the request has no DPoP proof' : 'the request has more than one DPoP proof' };
+    }
+    const verdict = await verifyDpopProof(request.proofs[0]!, {
+      method: request.method,
+      url: request.url,
+      accessToken,
+      ...(dpop.nonceRequired ? { nonce: dpop.nonce } : {}),
+    });
+    if (!verdict.valid) return { outcome: verdict.error, description: verdict.description };
+    if (dpop.spentJtis.has(verdict.jti)) return { outcome: 'invalid_dpop_proof', description: 'the DPoP proof was used before (its jti)' };
+    dpop.spentJtis.add(verdict.jti);
+    proofKey = verdict.jkt;
+  }
+  const token = await provider.ClientCredentials.find(accessToken);
   if (token === undefined) return { outcome: 'invalid_token', description: 'the access token is unknown or revoked' };
   // find() tolerates clock skew (15 s by default); the API must not.
   if (token.isExpired) return { outcome: 'invalid_token', description: 'the access token expired' };
+  // RFC 9449 §7.2: a DPoP-bound token is refused under the Bearer scheme, or it would be a bearer token again.
+  if (scheme === 'Bearer' && token.jkt !== undefined) return { outcome: 'scheme_mismatch', description: 'a DPoP-bound access token was sent as a Bearer token' };
+  if (scheme === 'DPoP' && token.jkt === undefined) return { outcome: 'scheme_mismatch', description: 'the access token is not DPoP-bound' };
+  if (token.jkt !== undefined && token.jkt !== proofKey) return { outcome: 'key_mismatch', description: 'the access token is bound to another DPoP key' };
   const boundTo = token['x5t#S256'];
+  const { certificate } = request;
   if (boundTo !== undefined && (certificate === undefined || certificateThumbprint(certificate) !== boundTo)) {
     return { outcome: 'certificate_mismatch', description: 'the access token is bound to a client certificate that was not presented' };
   }
   return { outcome: 'ok', clientId: token.clientId, scope: token.scope ?? '' };
 }
 
-function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[]) {
+/** The `WWW-Authenticate` challenge of a refusal, in the scheme the request used; DPoP's names the algorithms it takes (RFC 9449 §7.1). */
+function challenge(scheme: 'Bearer' | 'DPoP', error: string, description: string): string {
+  const parameters = `realm="api", error="${error}", error_description="${description}"`;
+  return scheme === 'DPoP' ? `DPoP ${parameters}, algs="${DPOP_ALGORITHMS.join(' ')}"` : `Bearer ${parameters}`;
+}
+
+/** The wire error of each refusal: only a failed proof or a missing nonce are not the token's fault. */
+function wireError(outcome: Refusal): 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' {
+  return outcome === 'invalid_dpop_proof' || outcome === 'use_dpop_nonce' ? outcome : 'invalid_token';
+}
+
+function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[], dpop: ApiDpopState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    serveApi(provider, apiRequests, req, res).catch((error: unknown) => {
+    serveApi(provider, apiRequests, dpop, req, res).catch((error: unknown) => {
       sendJson(res, 500, { error: 'server_error', error_description: String(error) });
     });
   };
@@ -571,23 +740,34 @@ function apiHandler(provider: Provider, apiRequests: ApiRequestRecord[]) {
 async function serveApi(
   provider: Provider,
   apiRequests: ApiRequestRecord[],
+  dpop: ApiDpopState,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const path = new URL(req.url ?? '/', 'http://api').pathname;
+  const mtls = 'encrypted' in req.socket;
+  const url = `${mtls ? 'https' : 'http'}://${req.headers.host ?? HOST}${req.url ?? '/'}`;
+  const path = new URL(url).pathname;
   const { authorization } = req.headers;
+  const { scheme, accessToken } = parseAuthorization(authorization);
+  const proofs = req.headersDistinct.dpop ?? [];
   const certificate = peerCertificate(req.socket);
-  const auth = await authenticate(provider, authorization, certificate);
+  const auth = await authenticate(provider, { method, url, scheme, accessToken, proofs, certificate }, dpop);
   const route = `${method} ${path}`;
   const lacksWrite = auth.outcome === 'ok' && route === `GET ${API_PREFIX}/write`
     && !auth.scope.split(' ').includes('write');
+  // Every answer, refusals and successes alike, so that a client can keep its nonce current (RFC 9449 §9).
+  if (dpop.nonceRequired) res.setHeader('DPoP-Nonce', dpop.nonce);
+  const proof = proofs.length === 1 ? await decodeDpopProof(proofs[0]!) : undefined;
   apiRequests.push({
     method,
     path,
     authorization,
     outcome: lacksWrite ? 'insufficient_scope' : auth.outcome,
-    mtls: 'encrypted' in req.socket,
+    ...('description' in auth ? { errorDescription: auth.description } : {}),
+    ...(proof === undefined ? {} : { dpop: describeApiProof(proof, accessToken) }),
+    ...(dpop.nonceRequired ? { dpopNonceAnswered: dpop.nonce } : {}),
+    mtls,
     clientCertificateThumbprint: certificate === undefined ? undefined : certificateThumbprint(certificate),
   });
 
@@ -595,12 +775,13 @@ async function serveApi(
     res.setHeader('WWW-Authenticate', 'Bearer realm="api"');
     return sendJson(res, 401, { error: 'missing_token' });
   }
-  if (auth.outcome === 'invalid_token' || auth.outcome === 'certificate_mismatch') {
-    res.setHeader('WWW-Authenticate', `Bearer realm="api", error="invalid_token", error_description="${auth.description}"`);
-    return sendJson(res, 401, { error: 'invalid_token', error_description: auth.description });
+  if (auth.outcome !== 'ok') {
+    const error = wireError(auth.outcome);
+    res.setHeader('WWW-Authenticate', challenge(scheme ?? 'Bearer', error, auth.description));
+    return sendJson(res, 401, { error, error_description: auth.description });
   }
   if (lacksWrite) {
-    res.setHeader('WWW-Authenticate', 'Bearer error="insufficient_scope", scope="write"');
+    res.setHeader('WWW-Authenticate', `${scheme} error="insufficient_scope", scope="write"`);
     return sendJson(res, 403, { error: 'insufficient_scope' });
   }
 
@@ -614,6 +795,12 @@ async function serveApi(
     default:
       return sendJson(res, 404, { error: 'not_found' });
   }
+}
+
+/** A proof for the records: its claims, and whether its `ath` matches the request's token. */
+function describeApiProof(proof: DecodedDpopProof, accessToken: string | undefined): ApiDpopRecord {
+  const { ath, ...claims } = proof;
+  return { ...claims, ath: ath !== undefined && accessToken !== undefined && ath === accessTokenHash(accessToken) };
 }
 
 /** Answers with the request body and content-type, so tests can check that a retried request replays its body. */

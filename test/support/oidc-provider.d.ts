@@ -27,6 +27,8 @@ declare module 'oidc-provider' {
     aud?: string | string[];
     /** The thumbprint of the client certificate the token is bound to (RFC 8705). */
     'x5t#S256'?: string;
+    /** The JWK thumbprint (RFC 7638) of the DPoP key the token is bound to (RFC 9449 `cnf.jkt`). */
+    jkt?: string;
     readonly isExpired: boolean;
     destroy(): Promise<void>;
   }
@@ -58,6 +60,8 @@ declare module 'oidc-provider' {
     routes?: { token?: string; revocation?: string };
     /** Extra members of the discovery document. */
     discovery?: Record<string, unknown>;
+    /** Algorithm allow-lists; `dPoPSigningAlgValues` defaults to ES256, Ed25519 and EdDSA. */
+    enabledJWA?: { dPoPSigningAlgValues?: string[] };
     clientBasedCORS?: (ctx: KoaContext, origin: string, client: Client) => boolean;
     ttl?: {
       ClientCredentials?: (ctx: KoaContext, token: ClientCredentials, client: Client) => number;
@@ -74,6 +78,14 @@ declare module 'oidc-provider' {
         getCertificate?: (ctx: KoaContext) => X509Certificate | string | undefined;
         certificateAuthorized?: (ctx: KoaContext) => boolean;
         certificateSubjectMatches?: (ctx: KoaContext, property: string, expected: string) => boolean;
+      };
+      /** On by default: a token request with a valid DPoP proof gets a token bound to its key. */
+      dPoP?: {
+        enabled: boolean;
+        /** 32 bytes; without it the provider neither issues nor accepts nonces. */
+        nonceSecret?: Buffer;
+        /** Asked per request: whether a proof without a (valid) nonce is answered 400 use_dpop_nonce. */
+        requireNonce?: (ctx: KoaContext) => boolean;
       };
       resourceIndicators?: {
         enabled: boolean;
@@ -97,6 +109,7 @@ declare module 'oidc-provider' {
     /** The request's socket: a TLSSocket on an https server. */
     readonly socket: Socket;
     set(field: string, value: string): void;
+    readonly response: { get(field: string): string | undefined };
     readonly headers: IncomingHttpHeaders;
     status: number;
     body: unknown;
