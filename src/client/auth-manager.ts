@@ -7,7 +7,7 @@ import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
 import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
 import { withRetries } from '../lifecycle/retry.ts';
-import { tokenTypesFor, type DpopSession } from '../protocol/dpop.ts';
+import { tokenTypesFor } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
 import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
@@ -26,10 +26,11 @@ const RESERVED_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'cl
 export const transferableToken = Symbol('transferableToken');
 
 /**
- * The manager's DPoP session, which its client's transport must share (one key, one set of nonces).
+ * The manager's settings, the one resolution of the configuration, which its client's transport shares
+ * (one DPoP key, one set of nonces, one event guard).
  * @internal
  */
-export const dpopSessionOf = Symbol('dpopSessionOf');
+export const settingsOf = Symbol('settingsOf');
 
 /**
  * Gets, holds and renews the client's token. A {@link Client} has one (`client.clientCredentialsAuthManager`)
@@ -213,9 +214,9 @@ export class ClientCredentialsAuthManager {
     this.#settings.dpop?.remember(new URL(url), headers);
   }
 
-  /** @internal See `dpopSessionOf` above. */
-  [dpopSessionOf](): DpopSession | undefined {
-    return this.#settings.dpop;
+  /** @internal See `settingsOf` above. */
+  [settingsOf](): Settings {
+    return this.#settings;
   }
 
   /** @internal The token `withConfiguration` may hand on (see `transferableToken` above). */

@@ -1,7 +1,7 @@
 import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
-import { ClientCredentialsAuthManager, dpopSessionOf, transferableToken } from './auth-manager.ts';
+import { ClientCredentialsAuthManager, settingsOf, transferableToken } from './auth-manager.ts';
 import { frozenConfiguration } from './frozen-configuration.ts';
 import { resolveSettings, tokenIdentity, type ClientConfiguration } from './configuration.ts';
 
@@ -27,19 +27,14 @@ export class Client {
   readonly #fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
   constructor(configuration: ClientConfiguration) {
-    const settings = resolveSettings(configuration);
+    // The manager checks the configuration (every problem a ConfigurationError) and resolves it, once, for
+    // both: its settings are copies, so the frozen copy kept here and the caller's object stay apart.
+    this.clientCredentialsAuthManager = new ClientCredentialsAuthManager(configuration);
     this.configuration = frozenConfiguration(configuration);
-    this.clientCredentialsAuthManager = new ClientCredentialsAuthManager(this.configuration);
+    const settings = this.clientCredentialsAuthManager[settingsOf]();
     const { baseUrl } = settings;
     this.#fetch = baseUrl
-      ? createAuthorizedFetch({
-          baseUrl,
-          tokens: this.clientCredentialsAuthManager,
-          timeout: settings.timeout,
-          fetch: settings.fetch,
-          dpop: this.clientCredentialsAuthManager[dpopSessionOf](),
-          emit: settings.emit,
-        })
+      ? createAuthorizedFetch({ baseUrl, tokens: this.clientCredentialsAuthManager, timeout: settings.timeout, fetch: settings.fetch, dpop: settings.dpop, emit: settings.emit })
       : () => Promise.reject(new ConfigurationError('client.fetch needs baseUrl: the token is only ever sent to that origin.'));
   }
 
@@ -72,7 +67,7 @@ export class Client {
       heldToken !== undefined &&
       changes.clientCredentialsAuthCredentials?.oAuthToken === undefined &&
       sameDpopKey(merged.dpop, current.dpop) &&
-      tokenIdentity(resolveSettings(merged)) === tokenIdentity(resolveSettings(current));
+      tokenIdentity(resolveSettings(merged)) === tokenIdentity(this.clientCredentialsAuthManager[settingsOf]());
     return new Client(
       keepsToken ? { ...merged, clientCredentialsAuthCredentials: { ...merged.clientCredentialsAuthCredentials, oAuthToken: heldToken } } : merged,
     );
