@@ -58,26 +58,27 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchFun
 
   /** Sends with `token`: as Bearer at once, or as DPoP with a fresh proof. */
   function sendToken(token: OAuthToken, call: Call): Promise<Response> {
+    // A DPoP token exists only with a DPoP session (the token types accepted say so).
     if (token.tokenType !== 'DPoP' || !dpop) return call.send({ authorization: `Bearer ${token.accessToken}` });
-    return sendDpop(token, call);
+    return sendDpop(dpop, token, call);
   }
 
   /**
    * RFC 9449 §7: a proof for this request, bound to the token by `ath`, with the API's nonce. The API's
    * nonce is kept from every response; one that comes with a 401 `use_dpop_nonce` is tried at once, once.
    */
-  async function sendDpop(token: OAuthToken, call: Call): Promise<Response> {
+  async function sendDpop(session: DpopSession, token: OAuthToken, call: Call): Promise<Response> {
     const url = new URL(call.url);
     const authorization = `DPoP ${token.accessToken}`;
-    const nonceSent = dpop!.nonceFor(url);
-    let response = await call.send({ authorization, dpop: await dpop!.proof(call.method, url, token.accessToken) });
-    dpop!.remember(url, response.headers);
+    const nonceSent = session.nonceFor(url);
+    let response = await call.send({ authorization, dpop: await session.proof(call.method, url, token.accessToken) });
+    session.remember(url, response.headers);
     // Another nonce than the one sent: this call's own, or one a concurrent call brought meanwhile.
-    const otherNonce = dpop!.nonceFor(url) !== nonceSent;
+    const otherNonce = session.nonceFor(url) !== nonceSent;
     if (otherNonce && call.replayable && call.nonceRetries++ === 0 && dpopError(response) === 'use_dpop_nonce') {
       await discard(response);
-      response = await call.send({ authorization, dpop: await dpop!.proof(call.method, url, token.accessToken) });
-      dpop!.remember(url, response.headers);
+      response = await call.send({ authorization, dpop: await session.proof(call.method, url, token.accessToken) });
+      session.remember(url, response.headers);
     }
     if (dpopError(response) === 'invalid_dpop_proof') options.emit?.({ type: 'dpop-proof-rejected' });
     return response;
