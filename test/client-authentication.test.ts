@@ -14,7 +14,7 @@ import {
   type ClientCredentialsAuthCredentials,
   type ClientCredentialsAuthManager,
 } from 'oauth-ccg';
-import { delay, startFaultServer, status, type FaultServer, type RecordedRequest } from './support/fault-server.ts';
+import { delay, withFaultServer, status, type FaultServer, type RecordedRequest } from './support/fault-server.ts';
 
 const CLIENT_ID = 'assertion-client';
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -25,14 +25,6 @@ const ecPublic = ec.publicKey.export({ format: 'pem', type: 'spki' }).toString()
 const rsaPem = rsa.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const rsaPublic = rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 
-async function withTokenEndpoint(run: (tokens: FaultServer) => Promise<void>): Promise<void> {
-  const tokens = await startFaultServer();
-  try {
-    await run(tokens);
-  } finally {
-    await tokens.close();
-  }
-}
 
 function managerFor(tokens: FaultServer, credentials: Partial<ClientCredentialsAuthCredentials>, options: Partial<ClientConfiguration> = {}) {
   return new Client({ tokenUrl: tokens.url, ...options, clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, ...credentials } })
@@ -56,7 +48,7 @@ async function verifiedAssertion(request: RecordedRequest | undefined, key: Para
 
 describe('private_key_jwt (RFC 7523)', () => {
   test('an ES256 key as a PEM, a JWK or a CryptoKey signs a verifiable assertion', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       const cryptoKey = await webcrypto.subtle.importKey('jwk', ecJwk as webcrypto.JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
       const publicKey = await importSPKI(ecPublic, 'ES256');
       for (const key of [ecPem, ecJwk, cryptoKey]) {
@@ -67,7 +59,7 @@ describe('private_key_jwt (RFC 7523)', () => {
     }));
 
   test('an RSA key signs RS256 by default, PS256 when asked', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       for (const algorithm of ['RS256', 'PS256'] as const) {
         await managerFor(tokens, { oAuthPrivateKey: rsaPem, ...(algorithm === 'PS256' && { oAuthSigningAlgorithm: 'PS256' }) }).fetchToken();
         const { protectedHeader } = await verifiedAssertion(tokens.requests.at(-1), await importSPKI(rsaPublic, algorithm), tokens.url);
@@ -76,7 +68,7 @@ describe('private_key_jwt (RFC 7523)', () => {
     }));
 
   test('every request and every retry carries a new jti; the audience is the issuer when one is configured', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       tokens.respondWith(status(503, '', { 'retry-after': '0' }));
       const manager = managerFor(tokens, { oAuthPrivateKey: ecPem });
       await manager.fetchToken();
@@ -93,7 +85,7 @@ describe('private_key_jwt (RFC 7523)', () => {
 
 describe('client_secret_jwt and ready-made assertions', () => {
   test('client_secret_jwt signs HS256 with the client secret', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       const secret = 'a-client-secret-of-at-least-32-bytes!';
       await managerFor(tokens, { oAuthClientSecret: secret }, { tokenEndpointAuthMethod: 'client_secret_jwt' }).fetchToken();
       const { protectedHeader } = await verifiedAssertion(tokens.requests[0], new TextEncoder().encode(secret), tokens.url);
@@ -102,7 +94,7 @@ describe('client_secret_jwt and ready-made assertions', () => {
     }));
 
   test('oAuthClientAssertion is asked for every request; its failure reaches the caller and is not kept', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       let calls = 0;
       const manager = managerFor(tokens, {
         oAuthClientAssertion: async () => {
@@ -122,7 +114,7 @@ describe('client_secret_jwt and ready-made assertions', () => {
 
 describe('mTLS client authentication (RFC 8705)', () => {
   test('tls_client_auth sends the client id and nothing secret', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       await managerFor(tokens, {}, { tokenEndpointAuthMethod: 'tls_client_auth', fetch: (input, init) => fetch(input, init) }).fetchToken();
       assert.equal(tokens.requests[0]?.body, `grant_type=client_credentials&client_id=${CLIENT_ID}`);
       assert.equal(tokens.requests[0]?.headers.authorization, undefined);
@@ -131,7 +123,7 @@ describe('mTLS client authentication (RFC 8705)', () => {
 
 describe('resource indicators (RFC 8707)', () => {
   test('each resource is its own parameter, and part of what makes the token', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       const manager = managerFor(tokens, { oAuthClientSecret: 's', oAuthResource: ['https://api-one.example', 'https://api-two.example/v1'] });
       await manager.fetchToken();
       assert.deepEqual(form(tokens.requests[0]).getAll('resource'), ['https://api-one.example', 'https://api-two.example/v1']);
@@ -183,7 +175,7 @@ describe('bad credentials are refused by the constructor, with the fix', () => {
 
 describe('revocation and shutdown', () => {
   test('revokeToken posts the held token with the client\'s authentication, then stops using it', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       const revocationUrl = `${new URL(tokens.url).origin}/revoke`;
       const manager = managerFor(tokens, { oAuthClientSecret: 'revoking-secret' }, { revocationUrl });
       const first = await manager.getToken();
@@ -197,14 +189,14 @@ describe('revocation and shutdown', () => {
     }));
 
   test('without a revocation endpoint, revokeToken says how to configure one', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       const manager = managerFor(tokens, { oAuthClientSecret: 's' });
       await manager.getToken();
       await assert.rejects(manager.revokeToken(), (error: unknown) => error instanceof ConfigurationError && /set revocationUrl, or issuer/.test(error.message));
     }));
 
   test('close() waits for the renewal under way and refuses every later call; await using closes too', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       tokens.respondWith(delay(200));
       const client = new Client({ baseUrl: 'https://api.example.com', tokenUrl: tokens.url, clientCredentialsAuthCredentials: { oAuthClientId: CLIENT_ID, oAuthClientSecret: 's' } });
       const manager = client.clientCredentialsAuthManager;
@@ -228,7 +220,7 @@ describe('revocation and shutdown', () => {
 
 describe('interoperability', () => {
   test('encodeBasicCredentials: false sends the id and secret as they are, for servers that do not decode them', () =>
-    withTokenEndpoint(async (tokens) => {
+    withFaultServer(async (tokens) => {
       await managerFor(tokens, { oAuthClientSecret: 'p@ss:word+1' }, { encodeBasicCredentials: false }).fetchToken();
       await managerFor(tokens, { oAuthClientSecret: 'p@ss:word+1' }).fetchToken();
       assert.deepEqual(

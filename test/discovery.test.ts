@@ -9,7 +9,7 @@ import { clientSecretBasic } from '../src/protocol/client-authentication/client-
 import { discoverAuthorizationServer } from '../src/protocol/discovery.ts';
 import { requestToken } from '../src/protocol/token-request.ts';
 import { startAuthorizationServer } from './support/authorization-server.ts';
-import { hang, json, largeBody, redirect, reset, startFaultServer, status, type Behaviour, type FaultServer } from './support/fault-server.ts';
+import { hang, json, largeBody, redirect, reset, withFaultServer, status, type Behaviour } from './support/fault-server.ts';
 import { startRecorder } from './support/recorder.ts';
 
 const MIB = 1024 * 1024;
@@ -22,14 +22,6 @@ const http = (timeout = 2_000) => ({ fetch, timeout, scrub: (text: string) => te
 const metadata = (issuer: string, fields: Record<string, unknown> = {}): Behaviour =>
   json(200, { issuer, token_endpoint: `${new URL(issuer).origin}/token`, ...fields });
 
-async function withServer(run: (server: FaultServer) => Promise<void>): Promise<void> {
-  const server = await startFaultServer();
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
 
 const discoveryFails = (issuer: string, timeout?: number) =>
   discoverAuthorizationServer(new URL(issuer), http(timeout)).then(
@@ -38,7 +30,7 @@ const discoveryFails = (issuer: string, timeout?: number) =>
   );
 
 test('an issuer without a path: the RFC 8414 URL, a GET for JSON that carries nothing of the client', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(metadata(server.origin));
     const found = await discoverAuthorizationServer(new URL(server.origin), http());
     assert.equal(server.requests.length, 1);
@@ -54,7 +46,7 @@ test('an issuer without a path: the RFC 8414 URL, a GET for JSON that carries no
   }));
 
 test('an issuer with a path: the path goes after the well-known segment (RFC 8414 §3.1)', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(metadata(`${server.origin}/tenant/one`));
     const found = await discoverAuthorizationServer(new URL(`${server.origin}/tenant/one`), http());
     assert.equal(server.requests[0]!.url, `${RFC8414}/tenant/one`);
@@ -62,7 +54,7 @@ test('an issuer with a path: the path goes after the well-known segment (RFC 841
   }));
 
 test('a 404 falls back to OpenID Connect Discovery, the path before the well-known segment', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(404, 'not found'), metadata(`${server.origin}/tenant`));
     const found = await discoverAuthorizationServer(new URL(`${server.origin}/tenant`), http());
     assert.deepEqual(server.requests.map((request) => request.url), [`${RFC8414}/tenant`, `/tenant${OPENID}`]);
@@ -70,14 +62,14 @@ test('a 404 falls back to OpenID Connect Discovery, the path before the well-kno
   }));
 
 test('a trailing slash is part of the issuer: kept in the RFC 8414 URL, dropped before the OpenID suffix', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(404), metadata(`${server.origin}/tenant/`));
     await discoverAuthorizationServer(new URL(`${server.origin}/tenant/`), http());
     assert.deepEqual(server.requests.map((request) => request.url), [`${RFC8414}/tenant/`, `/tenant${OPENID}`]);
   }));
 
 test('other 4xx answers also mean "not here" and fall back; both missing is a permanent DiscoveryError naming both URLs', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     for (const code of [400, 401, 403, 405, 410]) {
       server.respondWith(status(code), metadata(server.origin));
       await discoverAuthorizationServer(new URL(server.origin), http());
@@ -94,7 +86,7 @@ test('other 4xx answers also mean "not here" and fall back; both missing is a pe
   }));
 
 test('a 5xx or a 429 is a transient DiscoveryError, without fallback', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     for (const [index, code] of [500, 503, 429].entries()) {
       server.respondWith(status(code, 'busy', { 'retry-after': '1' }));
       const error = await discoveryFails(server.origin);
@@ -107,14 +99,14 @@ test('a 5xx or a 429 is a transient DiscoveryError, without fallback', () =>
   }));
 
 test('a 5xx from the fallback URL is transient too', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(404), status(502));
     const error = await discoveryFails(server.origin);
     assert.ok(error instanceof DiscoveryError && error.statusCode === 502 && isTransient(error), String(error));
   }));
 
 test('a document naming another issuer is a permanent DiscoveryError naming both, and is not retried elsewhere', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(metadata('https://impostor.example'));
     const error = await discoveryFails(`${server.origin}/tenant`);
     assert.ok(error instanceof DiscoveryError, String(error));
@@ -126,7 +118,7 @@ test('a document naming another issuer is a permanent DiscoveryError naming both
   }));
 
 test('issuers are compared exactly, but for the normalisation of new URL(x).href', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     const mismatches: [configured: string, named: string][] = [
       [`${server.origin}/tenant`, `${server.origin}/tenant/`],
       [`${server.origin}/tenant/`, `${server.origin}/tenant`],
@@ -155,7 +147,7 @@ test('issuers are compared exactly, but for the normalisation of new URL(x).href
   }));
 
 test('a document that is not metadata is a permanent DiscoveryError that says what is wrong', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     const issuer = server.origin;
     const cases: [Behaviour, RegExp][] = [
       [status(200, '<html>login</html>', { 'content-type': 'text/html' }), /is not a JSON object/],
@@ -184,7 +176,7 @@ test('a document that is not metadata is a permanent DiscoveryError that says wh
   }));
 
 test('what an error keeps of the document passes through the redaction and the caller\'s scrub', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     const secret = 'CANARY-DISCOVERY-SECRET';
     const scrubbing = { ...http(), scrub: (text: string) => text.split(secret).join('[scrubbed]') };
     server.respondWith(json(200, { issuer: `https://${secret}.example`, client_secret: 'sent-by-mistake', note: secret }));
@@ -195,7 +187,7 @@ test('what an error keeps of the document passes through the redaction and the c
   }));
 
 test('the optional fields: endpoints as URLs, lists kept, null and empty lists read as absent, all frozen', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     const issuer = server.origin;
     server.respondWith(
       metadata(issuer, {
@@ -231,7 +223,7 @@ test('the optional fields: endpoints as URLs, lists kept, null and empty lists r
 test('a redirect is refused, at either URL: nothing reaches the other server', async () => {
   const elsewhere = await startRecorder();
   try {
-    await withServer(async (server) => {
+    await withFaultServer(async (server) => {
       for (const answers of [[redirect(`${elsewhere.url}${RFC8414}`)], [status(404), redirect(`${elsewhere.url}${OPENID}`, 308)]]) {
         server.respondWith(...answers);
         const error = await discoveryFails(server.origin);
@@ -249,7 +241,7 @@ test('a redirect is refused, at either URL: nothing reaches the other server', a
 });
 
 test('a body over 1 MiB is a DiscoveryError, with or without a Content-Length', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     for (const declareLength of [true, false]) {
       server.respondWith(largeBody(2 * MIB, { declareLength }));
       const error = await discoveryFails(server.origin);
@@ -259,7 +251,7 @@ test('a body over 1 MiB is a DiscoveryError, with or without a Content-Length', 
   }));
 
 test('no answer in time is a TimeoutError; a reset connection a NetworkError; both transient', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(hang({ afterHeaders: true }));
     const timedOut = await discoveryFails(server.origin, 200);
     assert.ok(timedOut instanceof TimeoutError, String(timedOut));
@@ -272,7 +264,7 @@ test('no answer in time is a TimeoutError; a reset connection a NetworkError; bo
   }));
 
 test('an issuer with credentials, a query, a fragment or another scheme is a ConfigurationError, and nothing is sent', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     const withPassword = new URL(server.origin);
     withPassword.username = 'user';
     withPassword.password = 'CANARY-URL-PASSWORD';

@@ -10,7 +10,7 @@ import { clientSecretPost } from '../src/protocol/client-authentication/client-s
 import type { ClientAuthentication } from '../src/protocol/client-authentication/client-authentication.ts';
 import { revokeToken } from '../src/protocol/revocation.ts';
 import { KnownSecrets } from '../src/redaction.ts';
-import { hang, json, largeBody, redirect, startFaultServer, status, type FaultServer } from './support/fault-server.ts';
+import { hang, json, largeBody, redirect, withFaultServer, status, type FaultServer } from './support/fault-server.ts';
 import { startRecorder } from './support/recorder.ts';
 
 const CLIENT_ID = 'revoking-client';
@@ -37,14 +37,6 @@ function endpointOf(server: FaultServer, options: { authentication?: ClientAuthe
   };
 }
 
-async function withServer(run: (server: FaultServer) => Promise<void>): Promise<void> {
-  const server = await startFaultServer();
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
 
 /** Every way an error can be seen: message, stack, properties, JSON, inspect. */
 function everythingShownOf(error: unknown): string {
@@ -60,7 +52,7 @@ function assertNoCanary(error: unknown): void {
 }
 
 test('posts token and token_type_hint as a form with client_secret_basic, to the configured URL only', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(200));
     await revokeToken(endpointOf(server), TOKEN, 'access_token');
     assert.equal(server.requests.length, 1);
@@ -74,7 +66,7 @@ test('posts token and token_type_hint as a form with client_secret_basic, to the
   }));
 
 test('client_secret_post puts the credentials in the body, next to the token, and sends no Authorization', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(200));
     await revokeToken(endpointOf(server, { authentication: clientSecretPost(CLIENT_ID, SECRET) }), TOKEN, 'refresh_token');
     const [request] = server.requests;
@@ -88,14 +80,14 @@ test('client_secret_post puts the credentials in the body, next to the token, an
   }));
 
 test('without a hint, no token_type_hint is sent', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(200));
     await revokeToken(endpointOf(server), TOKEN);
     assert.deepEqual([...new URLSearchParams(server.requests[0]!.body).keys()], ['token']);
   }));
 
 test('a 200 is success whatever its body: empty, an error object, not JSON, larger than the cap', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(
       status(200),
       json(200, { error: 'invalid_request' }),
@@ -109,7 +101,7 @@ test('a 200 is success whatever its body: empty, an error object, not JSON, larg
   }));
 
 test('400 unsupported_token_type is an OAuthProviderError, permanent', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(json(400, { error: 'unsupported_token_type', error_description: 'refresh tokens only' }));
     const error = await revokeToken(endpointOf(server), TOKEN, 'access_token').catch((caught: unknown) => caught);
     assert.ok(error instanceof OAuthProviderError, String(error));
@@ -120,7 +112,7 @@ test('400 unsupported_token_type is an OAuthProviderError, permanent', () =>
   }));
 
 test('401 invalid_client is an OAuthProviderError, permanent', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(json(401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="x"' }));
     const error = await revokeToken(endpointOf(server), TOKEN).catch((caught: unknown) => caught);
     assert.ok(error instanceof OAuthProviderError && error.error === 'invalid_client' && error.statusCode === 401, String(error));
@@ -128,7 +120,7 @@ test('401 invalid_client is an OAuthProviderError, permanent', () =>
   }));
 
 test('503 with Retry-After is a transient ApiError, and withRetries retries it to success', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(503, 'busy', { 'retry-after': '0' }));
     const error = await revokeToken(endpointOf(server), TOKEN).catch((caught: unknown) => caught);
     assert.ok(error instanceof ApiError && !(error instanceof OAuthProviderError), String(error));
@@ -145,7 +137,7 @@ test('503 with Retry-After is a transient ApiError, and withRetries retries it t
   }));
 
 test('another status without an OAuth error is an ApiError with the body kept', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(status(404, 'no such endpoint'));
     const error = await revokeToken(endpointOf(server), TOKEN).catch((caught: unknown) => caught);
     assert.ok(error instanceof ApiError && error.statusCode === 404, String(error));
@@ -157,7 +149,7 @@ test('another status without an OAuth error is an ApiError with the body kept', 
 test('a redirect is refused: nothing reaches the other server', async () => {
   const bystander = await startRecorder();
   try {
-    await withServer(async (server) => {
+    await withFaultServer(async (server) => {
       server.respondWith(redirect(`${bystander.url}/revoke`, 307));
       const error = await revokeToken(endpointOf(server), TOKEN).catch((caught: unknown) => caught);
       assert.ok(error instanceof ApiError && error.statusCode === 307, String(error));
@@ -170,7 +162,7 @@ test('a redirect is refused: nothing reaches the other server', async () => {
 });
 
 test('an endpoint that does not answer in time is a TimeoutError', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     server.respondWith(hang());
     const error = await revokeToken(endpointOf(server, { timeout: 200 }), TOKEN).catch((caught: unknown) => caught);
     assert.ok(error instanceof TimeoutError, String(error));
@@ -178,7 +170,7 @@ test('an endpoint that does not answer in time is a TimeoutError', () =>
   }));
 
 test('an empty token is refused before anything is sent', () =>
-  withServer(async (server) => {
+  withFaultServer(async (server) => {
     await assert.rejects(revokeToken(endpointOf(server), ''), { name: 'InvalidTokenError' });
     assert.equal(server.requests.length, 0);
   }));
@@ -192,7 +184,7 @@ test('the token and the client secret never show in an error, however the server
   };
   for (const [name, reply] of Object.entries(echoes)) {
     await t.test(name, () =>
-      withServer(async (server) => {
+      withFaultServer(async (server) => {
         // What the server will echo is what it would receive; the request is rebuilt here to know it.
         const body = new URLSearchParams({ token: TOKEN, token_type_hint: 'access_token' }).toString();
         server.respondWith(reply(body, `Basic ${btoa(`${CLIENT_ID}:${SECRET}`)}`));
@@ -206,7 +198,7 @@ test('the token and the client secret never show in an error, however the server
 
   for (const authentication of [clientSecretBasic(CLIENT_ID, SECRET), clientSecretPost(CLIENT_ID, SECRET)]) {
     await t.test(`a fetch that fails with the whole request in its message (${authentication.method})`, () =>
-      withServer(async (server) => {
+      withFaultServer(async (server) => {
         const echoingFetch: typeof fetch = async (_url, init) => {
           const headers = new Headers(init?.headers);
           throw new TypeError(`refused ${headers.get('authorization')} ${String(init?.body)} token=${TOKEN} ${TOKEN}`);

@@ -82,6 +82,16 @@ export interface FaultServerOptions {
   readonly otherwise?: (origin: string) => Behaviour;
 }
 
+/** Runs `run` with a fault server (healthy unless told otherwise), closed afterwards whatever happens. */
+export async function withFaultServer(run: (server: FaultServer) => Promise<void>): Promise<void> {
+  const server = await startFaultServer();
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
 export async function startFaultServer(options: FaultServerOptions = {}): Promise<FaultServer> {
   const otherwise = options.otherwise ?? healthy;
   const queue: Behaviour[] = [];
