@@ -41,8 +41,11 @@ export type OAuthEvent =
   | {
       /** The event's kind. */
       readonly type: 'token-updated';
-      /** The token endpoint, or `oAuthTokenProvider`. */
-      readonly source: 'endpoint' | 'provider';
+      /**
+       * The token endpoint, `oAuthTokenProvider`, or the shared `tokenStore` (another process, or another
+       * client of this one, fetched it: `oAuthOnTokenUpdate` is called only where a token was fetched).
+       */
+      readonly source: 'endpoint' | 'provider' | 'store';
       /** The new token, without its value. */
       readonly token: TokenSummary;
     }
@@ -96,6 +99,35 @@ export type OAuthEvent =
   | {
       /** The event's kind. */
       readonly type: 'dpop-proof-rejected';
+    }
+  /**
+   * The shared `tokenStore` failed: it rejected, or did not answer within `tokenStoreTimeout`. The client
+   * carries on without it (its own single flight, straight to the token endpoint) and tries it again a few
+   * seconds later; no call fails because of it.
+   */
+  | {
+      /** The event's kind. */
+      readonly type: 'store-failed';
+      /** The store method that failed. */
+      readonly operation: 'get' | 'set' | 'setIfAbsent' | 'expireIf' | 'deleteIf' | 'watch';
+      /** What it failed with. */
+      readonly error: unknown;
+    }
+  /** The shared `tokenStore` answers again after a failure: tokens are shared again. */
+  | {
+      /** The event's kind. */
+      readonly type: 'store-resumed';
+    }
+  /**
+   * A value in the shared `tokenStore` could not be used and was ignored: it is not a sealed token, it was
+   * sealed with another key (another `encryptionKey`, or a rotated client secret), or it is for another
+   * token identity. The next token written replaces it; nothing of it is ever sent.
+   */
+  | {
+      /** The event's kind. */
+      readonly type: 'store-value-ignored';
+      /** Why it could not be used. */
+      readonly reason: 'malformed' | 'undecryptable' | 'foreign' | 'unusable-token';
     }
   /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
   | {
