@@ -65,6 +65,8 @@ export class SharedTokenSource implements TokenSource {
   #discarding: Promise<void> | undefined;
   readonly #closed = new AbortController();
   #vaultPromise: Promise<TokenVault> | undefined;
+  /** The last stored value found unusable. */
+  #ignored: string | undefined;
 
   constructor(options: SharedTokenSourceOptions) {
     this.#options = options;
@@ -158,7 +160,9 @@ export class SharedTokenSource implements TokenSource {
     if (value === undefined || value === null) return undefined;
     const unsealed = await vault.unseal(value);
     if ('ignored' in unsealed) {
-      this.#options.emit({ type: 'store-value-ignored', reason: unsealed.ignored });
+      // Reported once: a waiter reads it again and again until the token that replaces it is written.
+      if (value !== this.#ignored) this.#options.emit({ type: 'store-value-ignored', reason: unsealed.ignored });
+      this.#ignored = value;
       return undefined;
     }
     const { lease } = unsealed;
