@@ -183,8 +183,8 @@ async function applyChange(path: string, snapshot: Snapshot | undefined, change:
   return changeIfUnchanged(path, snapshot, () => ('remove' in change ? removeIfPresent(path) : replaceAtomically(path, recordOf(change.write))));
 }
 
+/** The entry to write; a lifetime that is not a number would write a file that reads as absent, a lock anyone could take. */
 function entryFor(value: string, ttlMs: number): Entry {
-  if (typeof value !== 'string') throw new OAuthCcgError('FileTokenStore: a value must be a string.');
   if (!Number.isFinite(ttlMs)) throw new OAuthCcgError('FileTokenStore: a lifetime must be a finite number of milliseconds.');
   return { value, expiresAt: Math.ceil(Date.now() + ttlMs) };
 }
