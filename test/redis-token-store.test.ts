@@ -37,6 +37,20 @@ async function ioRedisClient(server: RedisServer): Promise<UserClient> {
 
 const CLIENTS = { 'node-redis': nodeRedisClient, ioredis: ioRedisClient };
 
+/** A redis-server of its own and a user's client of it, for the tests of one `describe`. */
+function ownRedis(connect: (server: RedisServer) => Promise<UserClient>): { readonly server: RedisServer; readonly user: UserClient } {
+  const own = {} as { server: RedisServer; user: UserClient };
+  before(async () => {
+    own.server = await startRedisServer();
+    own.user = await connect(own.server);
+  });
+  after(async () => {
+    own.user.close();
+    await own.server.close();
+  });
+  return own;
+}
+
 /** A key of the library's shape, fresh for each use. */
 const digest = () => randomUUID().replaceAll('-', '');
 
@@ -85,31 +99,22 @@ test('the store refuses what is not a Redis client, and a key prefix that would 
 
 for (const [name, connect] of Object.entries(CLIENTS)) {
   describe(`RedisTokenStore over ${name}`, () => {
-    let server: RedisServer;
-    let user: UserClient;
-    before(async () => {
-      server = await startRedisServer();
-      user = await connect(server);
-    });
-    after(async () => {
-      user.close();
-      await server.close();
-    });
+    const main = ownRedis(connect);
 
-    tokenStoreContract(`RedisTokenStore over ${name}`, () => new RedisTokenStore({ client: user.client }));
+    tokenStoreContract(`RedisTokenStore over ${name}`, () => new RedisTokenStore({ client: main.user.client }));
 
     test('keys carry the prefix, and both keys of one identity share a hash tag', async () => {
-      const redis = await inspector(server);
+      const redis = await inspector(main.server);
       try {
         const identity = digest();
-        const store = new RedisTokenStore({ client: user.client, keyPrefix: 'fleet-a:' });
+        const store = new RedisTokenStore({ client: main.user.client, keyPrefix: 'fleet-a:' });
         await store.set(`${identity}:token`, 'sealed', 10_000);
         await store.setIfAbsent(`${identity}:lock`, 'holder', 10_000);
         assert.deepEqual((await redis.keys('fleet-a:*')).sort(), [`fleet-a:{${identity}}:lock`, `fleet-a:{${identity}}:token`]);
         assert.ok((await redis.pTTL(`fleet-a:{${identity}}:token`)) > 9_000, 'the lifetime is set in Redis');
 
         const other = digest();
-        await new RedisTokenStore({ client: user.client }).set(`${other}:token`, 'sealed', 10_000);
+        await new RedisTokenStore({ client: main.user.client }).set(`${other}:token`, 'sealed', 10_000);
         assert.deepEqual(await redis.keys(`*${other}*`), [`oauth-ccg:{${other}}:token`], 'the default prefix');
       } finally {
         redis.destroy();
@@ -117,10 +122,10 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     });
 
     test('a set through one connection wakes a watcher of the key on another, and no other key’s', async () => {
-      const setter = await connect(server);
+      const setter = await connect(main.server);
       try {
         const watched = `${digest()}:token`;
-        const store = new RedisTokenStore({ client: user.client });
+        const store = new RedisTokenStore({ client: main.user.client });
         let woken = 0;
         const stop = await store.watch(watched, () => woken++);
         await new RedisTokenStore({ client: setter.client }).set(`${digest()}:token`, 'other', 10_000);
@@ -135,10 +140,10 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     });
 
     test('one subscriber connection serves every watcher, and closes with the last', async () => {
-      const redis = await inspector(server);
+      const redis = await inspector(main.server);
       const subscribers = () => connectionsTo(redis, 'pubsub');
       try {
-        const store = new RedisTokenStore({ client: user.client });
+        const store = new RedisTokenStore({ client: main.user.client });
         const [a, b] = [`${digest()}:token`, `${digest()}:token`];
         const calls: string[] = [];
         const stops = await Promise.all([store.watch(a, () => calls.push('a1')), store.watch(a, () => calls.push('a2')), store.watch(b, () => calls.push('b'))]);
@@ -170,12 +175,12 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     });
 
     test('watch rejects when the subscriber connection cannot connect, and leaves no connection behind', async () => {
-      const redis = await inspector(server);
+      const redis = await inspector(main.server);
       const connections = () => connectionsTo(redis);
       const before = await connections();
       try {
         await redis.configSet('maxclients', String(before)); // the next connection is refused
-        const store = new RedisTokenStore({ client: user.client });
+        const store = new RedisTokenStore({ client: main.user.client });
         await assert.rejects(store.watch(`${digest()}:token`, () => {}), /^OAuthCcgError: RedisTokenStore: watch failed: /);
       } finally {
         await redis.configSet('maxclients', '10000');
@@ -200,12 +205,12 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
         console.log('closed');
         async function nodeRedis() {
           const { createClient } = await import('redis');
-          const client = await createClient({ url: ${JSON.stringify(server.url)} }).connect();
+          const client = await createClient({ url: ${JSON.stringify(main.server.url)} }).connect();
           return { client, close: () => client.close() };
         }
         async function ioRedis() {
           const { Redis } = await import('ioredis');
-          const client = new Redis(${server.port}, '127.0.0.1');
+          const client = new Redis(${main.server.port}, '127.0.0.1');
           await new Promise((resolve) => client.once('ready', resolve));
           return { client, close: () => client.quit() };
         }`;
@@ -221,7 +226,7 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
 
     test('a write that reaches Redis after its deadline is not made', async () => {
       // A client whose write scripts (those with arguments) travel 1.2 s: as if resent after a reconnect.
-      const slow = new Proxy(user.client, {
+      const slow = new Proxy(main.user.client, {
         get(target, property) {
           const value = Reflect.get(target, property, target) as unknown;
           if (property !== 'eval' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
@@ -239,15 +244,15 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
       await assert.rejects(store.setIfAbsent(key, 'holder', 10_000), (error) => error instanceof NetworkError && /within 1000 ms/.test(error.message));
       assert.ok(Date.now() - started < 1_150, 'it settled at its deadline');
       await sleep(400);
-      assert.equal(await new RedisTokenStore({ client: user.client }).get(key), undefined, 'Redis refused the late write');
+      assert.equal(await new RedisTokenStore({ client: main.user.client }).get(key), undefined, 'Redis refused the late write');
     });
 
     test('a Redis error rejects with an error of the library that carries no value', async () => {
-      const redis = await inspector(server);
+      const redis = await inspector(main.server);
       try {
         const identity = digest();
         await redis.hSet(`oauth-ccg:{${identity}}:token`, 'field', 'x'); // not a string: GET answers WRONGTYPE
-        const store = new RedisTokenStore({ client: user.client });
+        const store = new RedisTokenStore({ client: main.user.client });
         const sealed = `sealed-${randomUUID()}`;
         const error = await store.deleteIf(`${identity}:token`, sealed).then(
           () => assert.fail('deleteIf resolved'),
@@ -264,7 +269,7 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
 
     test('inspect shows no value, no key and no encryption key', async () => {
       const encryptionKey = `key-${randomUUID()}`;
-      const store = new RedisTokenStore({ client: user.client, encryptionKey });
+      const store = new RedisTokenStore({ client: main.user.client, encryptionKey });
       const identity = digest();
       await store.set(`${identity}:token`, 'sealed-value', 10_000);
       const shown = inspect(store, { depth: 5, showHidden: true });
@@ -272,19 +277,10 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     });
 
     describe('when Redis dies', () => {
-      let dying: RedisServer;
-      let client: UserClient;
-      before(async () => {
-        dying = await startRedisServer();
-        client = await connect(dying);
-      });
-      after(async () => {
-        client.close();
-        await dying.close();
-      });
+      const dying = ownRedis(connect);
 
       test('operations in flight settle within the deadline, later ones reject at once, none is made after the restart', async () => {
-        const store = new RedisTokenStore({ client: client.client });
+        const store = new RedisTokenStore({ client: dying.user.client });
         let woken = 0;
         const watched = `${digest()}:token`;
         const stopWatching = await store.watch(watched, () => woken++);
@@ -296,12 +292,12 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
           ),
         );
         const killed = Date.now();
-        await dying.kill();
+        await dying.server.kill();
         const outcomes = await Promise.all(inFlight);
         assert.ok(Date.now() - killed < 1_500, `settled ${Date.now() - killed} ms after the kill`);
         for (const outcome of outcomes) assert.ok(outcome === 'made' || outcome === 'rejected', String(outcome));
 
-        await until(() => !client.isReady());
+        await until(() => !dying.user.isReady());
         const key = `${digest()}:lock`;
         for (const operation of [
           () => store.get(key),
@@ -318,9 +314,9 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
           assert.ok(Date.now() - started < 50, 'rejected at once');
         }
 
-        await dying.restart();
-        await until(client.isReady);
-        const redis = await inspector(dying);
+        await dying.server.restart();
+        await until(dying.user.isReady);
+        const redis = await inspector(dying.server);
         try {
           await sleep(300); // time for a client to resend what it kept
           // The restarted Redis started empty: whatever it holds was written after the restart.
@@ -341,14 +337,14 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
       });
 
       test('a watcher stopped while Redis is away leaves no subscriber connection to come back', async () => {
-        const store = new RedisTokenStore({ client: client.client });
+        const store = new RedisTokenStore({ client: dying.user.client });
         const stop = await store.watch(`${digest()}:token`, () => {});
-        await dying.kill();
-        await until(() => !client.isReady());
+        await dying.server.kill();
+        await until(() => !dying.user.isReady());
         stop();
-        await dying.restart();
-        await until(client.isReady);
-        const redis = await inspector(dying);
+        await dying.server.restart();
+        await until(dying.user.isReady);
+        const redis = await inspector(dying.server);
         try {
           await sleep(1_500); // longer than a subscriber left behind would take to reconnect
           assert.equal(await connectionsTo(redis, 'pubsub'), 0);
@@ -360,7 +356,7 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
 
     if (name === 'node-redis') {
       test('a client that maps strings to Buffers still reads text', async () => {
-        const buffers = (user.client as ReturnType<typeof createClient>).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+        const buffers = (main.user.client as ReturnType<typeof createClient>).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
         const store = new RedisTokenStore({ client: buffers });
         const key = `${digest()}:token`;
         await store.set(key, 'sealed-é', 10_000);
