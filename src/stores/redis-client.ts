@@ -190,7 +190,7 @@ async function connectedOrClosed(connection: ConnectionEvents, connect: () => Pr
   }
 }
 
-/** A bulk string reply as text: a client with a `typeMapping` (node-redis) may hand it over as a Buffer. */
+/** A bulk string reply as text: a client with a `typeMapping` (node-redis) may hand it over as bytes (a Buffer). */
 function textOf(reply: unknown): string | undefined {
   if (reply === null || reply === undefined) return undefined;
   return typeof reply === 'string' ? reply : new TextDecoder().decode(reply as Uint8Array);
