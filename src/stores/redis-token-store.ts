@@ -60,10 +60,10 @@ return 0`;
 /**
  * A {@link TokenStore} in Redis: every process of a fleet that shares one Redis shares one token per
  * identity, and one token request per renewal. Works with node-redis (version 4 and later) and ioredis,
- * against Redis 5 and later, and against Valkey (the same protocol and commands).
+ * against Redis 5 and later, and against Valkey (the same protocol and commands). With node-redis's
+ * `createClient`:
  *
  * ```ts
- * import { createClient } from 'redis';
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379' }).on('error', report).connect();
  * new Client({ ...configuration, tokenStore: new RedisTokenStore({ client: redis }) });
  * ```
