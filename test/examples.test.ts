@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAuthorizationServer, type AuthorizationServer } from './support/authorization-server.ts';
+import { startRedisServer } from './support/redis-server.ts';
 
 let server: AuthorizationServer;
 let scratch: string;
@@ -251,4 +252,16 @@ test('shutdown: await using closes the client, later calls are refused, and the 
   assert.equal(server.apiRequests.length, 1, 'the closed client sent nothing');
   // Well below the token's renewal time (minutes): nothing kept the process alive.
   assert.ok(performance.now() - started < 15_000);
+});
+
+test('redis-fleet: four processes sharing through Redis make one token request', async () => {
+  const redis = await startRedisServer();
+  try {
+    const output = await runExample('redis-fleet', { REDIS_URL: redis.url });
+    assert.match(output, /4 processes, 100 calls answered 200/);
+    assert.match(output, /tokens fetched by the fleet: 1/);
+    assert.equal(server.tokenRequests.length, 1);
+  } finally {
+    await redis.close();
+  }
 });

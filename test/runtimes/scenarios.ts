@@ -215,13 +215,13 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'five clients sharing a MemoryTokenStore: 500 concurrent first calls make 1 token request; a 401 storm among them, 1 more',
+    name: 'five clients sharing a MemoryTokenStore: 100 concurrent first calls make 1 token request; a 401 storm among them, 1 more',
     async run(world) {
       const tokenStore = new MemoryTokenStore();
       const clients = Array.from({ length: 5 }, () => clientFor(world, { tokenStore }));
       const callAll = async () => {
-        const statuses = await Promise.all(clients.flatMap((client) => Array.from({ length: 100 }, () => client.fetch('/whoami').then((response) => response.status))));
-        expect(statuses.filter((status) => status === 200).length, 500, 'calls answered 200');
+        const statuses = await Promise.all(clients.flatMap((client) => Array.from({ length: 20 }, () => client.fetch('/whoami').then((response) => response.status))));
+        expect(statuses.filter((status) => status === 200).length, 100, 'calls answered 200');
       };
       const before = await tokenRequests(world);
       await callAll();
