@@ -18,7 +18,7 @@ interface EventCounter<Event extends OAuthEvent> {
  * attempts (measured by `TokenRequestTelemetry`). Keyed by every event type, so that an event added to
  * the library does not compile until it is given a counter here, or none on purpose.
  */
-export const EVENT_COUNTERS: { readonly [Type in OAuthEvent['type']]: EventCounter<EventOfType<Type>> | undefined } = {
+const EVENT_COUNTERS: { readonly [Type in OAuthEvent['type']]: EventCounter<EventOfType<Type>> | undefined } = {
   'token-request': undefined,
   'token-request-retry': undefined,
   'token-updated': {
@@ -91,13 +91,15 @@ export const EVENT_COUNTERS: { readonly [Type in OAuthEvent['type']]: EventCount
 
 /** Creates the counters on `meter` and returns what adds each event to its counter, with `attributes` on every data point. */
 export function eventCounters(meter: Meter, attributes: Attributes): (event: OAuthEvent) => void {
-  const counters = new Map<OAuthEvent['type'], Counter>();
-  for (const [type, counter] of Object.entries(EVENT_COUNTERS) as [OAuthEvent['type'], EventCounter<OAuthEvent> | undefined][]) {
-    if (counter) counters.set(type, meter.createCounter(counter.name, { unit: counter.unit, description: counter.description }));
+  const counters = new Map<OAuthEvent['type'], { counter: Counter; attributesOf?: (event: OAuthEvent) => Attributes }>();
+  // The table's type pairs each definition with its own event type, which iterating over it loses.
+  for (const [type, definition] of Object.entries(EVENT_COUNTERS) as [OAuthEvent['type'], EventCounter<OAuthEvent> | undefined][]) {
+    if (!definition) continue;
+    const counter = meter.createCounter(definition.name, { unit: definition.unit, description: definition.description });
+    counters.set(type, { counter, attributesOf: definition.attributes });
   }
   return (event) => {
-    // The table's type pairs each counter with its own event type, which an index by `event.type` loses.
-    const counter = EVENT_COUNTERS[event.type] as EventCounter<OAuthEvent> | undefined;
-    counters.get(event.type)?.add(1, { ...attributes, ...counter?.attributes?.(event) });
+    const counted = counters.get(event.type);
+    counted?.counter.add(1, { ...attributes, ...counted.attributesOf?.(event) });
   };
 }

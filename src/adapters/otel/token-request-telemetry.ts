@@ -7,7 +7,7 @@ import { OpenAttempts, type AttemptStart } from './open-attempts.ts';
 type Outcome = 'success' | 'failure' | 'retry';
 
 /** The span of each attempt. */
-export const TOKEN_REQUEST_SPAN = 'oauth-ccg token request';
+const TOKEN_REQUEST_SPAN = 'oauth-ccg token request';
 
 /** Those of the semantic conventions' `http.client.request.duration`, so that the two histograms compare bucket by bucket. */
 const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
