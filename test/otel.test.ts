@@ -1,7 +1,8 @@
 // oauth-ccg/otel against the OpenTelemetry SDK's in-memory reader and span exporter: a scripted run against
 // the real authorization server (a burst, a 401, a renewal that fails once, a retried request, a refused
 // client) must show exactly the expected counts, durations and spans, and nothing that could be a secret or
-// a token; then the pairing of attempts with their ends, error kinds, the store events, the global providers.
+// a token; then the pairing of attempts with their ends, every event's counter, error kinds, a shared store
+// that works and one that fails, the global providers, and examples/otel.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -11,10 +12,11 @@ import { promisify } from 'node:util';
 import { context, metrics, ROOT_CONTEXT, trace, type Attributes, type Context, type ContextManager } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ApiError, Client, NetworkError, OAuthProviderError, TimeoutError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import { ApiError, Client, MemoryTokenStore, NetworkError, OAuthProviderError, TimeoutError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
 import { openTelemetryListener, type OpenTelemetryOptions } from 'oauth-ccg/otel';
 import { startAuthorizationServer, type AuthorizationServer } from './support/authorization-server.ts';
 import { reset, status, withFaultServer } from './support/fault-server.ts';
+import { ObservedStore } from './support/observed-store.ts';
 
 /** One data point as a test reads it: a counter's sum, or a histogram's count and sum. */
 interface Point {
@@ -370,6 +372,30 @@ describe('what the telemetry says of each event', () => {
       assert.equal(total(await sdk.points(), 'oauth_ccg.token.failures', { 'error.type': 'NetworkError' }), 1);
     });
   });
+});
+
+test("a shared store: a token from it is counted by its source and ends no request of the client's; a failing store is a fallback", async () => {
+  const sdk = telemetrySdk();
+  const store = new ObservedStore(new MemoryTokenStore());
+  const sharing = (name: string) =>
+    new Client({
+      baseUrl: server.apiUrl,
+      tokenUrl: server.tokenUrl,
+      tokenStore: store,
+      clientCredentialsAuthCredentials: { oAuthClientId: server.clients.basic.id, oAuthClientSecret: server.clients.basic.secret },
+      onEvent: sdk.listener({ attributes: { [CLIENT]: name } }),
+    });
+  assert.equal((await sharing('fetcher').fetch('/whoami')).status, 200);
+  assert.equal((await sharing('sharer').fetch('/whoami')).status, 200);
+  const shared = await sdk.points();
+  assert.deepEqual([total(shared, REQUESTS, { [CLIENT]: 'fetcher', 'oauth_ccg.outcome': 'success' }), total(shared, REQUESTS, { [CLIENT]: 'sharer' })], [1, 0]);
+  assert.equal(total(shared, 'oauth_ccg.token.updates', { [CLIENT]: 'sharer', 'oauth_ccg.token.source': 'store' }), 1);
+
+  store.fault = 'reject';
+  assert.equal((await sharing('alone').fetch('/whoami')).status, 200);
+  const alone = await sdk.points();
+  assert.equal(total(alone, 'oauth_ccg.store.fallbacks', { [CLIENT]: 'alone', 'oauth_ccg.store.operation': 'get', 'error.type': '_OTHER' }), 1);
+  assert.equal(total(alone, REQUESTS, { [CLIENT]: 'alone', 'oauth_ccg.outcome': 'success' }), 1);
 });
 
 test('by default, the global providers as they are at the first event: an SDK registered after the client was made is used', async () => {
