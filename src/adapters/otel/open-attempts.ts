@@ -22,10 +22,10 @@ export interface AttemptStart {
  * Token request attempts started (`token-request`) whose end is not reported yet. The events carry no
  * request identifier, so an end is matched by order: the latest attempt open, and for a retry the latest
  * with the retried attempt's number. Within one client's token request this is exact. It is approximate only
- * when attempts overlap or never report an end — a `fetchToken()` called by the application reports neither
- * its success nor (when not retried) its failure: such an attempt is left open, is taken only by an end that
- * finds no later attempt open, and is forgotten beyond {@link MAX_OPEN_ATTEMPTS}. Taking the latest, not the
- * oldest, keeps one such attempt from shifting every later pairing by one.
+ * when attempts overlap or never report an end — a `fetchToken()` called by the application reports its
+ * retries but neither its success nor its final failure: such a last attempt is left open, is taken only by
+ * an end that finds no later attempt open, and is forgotten beyond {@link MAX_OPEN_ATTEMPTS}. Taking the
+ * latest, not the oldest, keeps one such attempt from shifting every later pairing by one.
  */
 export class OpenAttempts {
   readonly #open: AttemptStart[] = [];
