@@ -11,6 +11,7 @@ const ALLOWED_IMPORTS: { specifier: RegExp; where: RegExp; dynamicOnly: boolean 
   { specifier: /^jose$/, where: /^keys\//, dynamicOnly: true },
   { specifier: /^(undici|node:.+)$/, where: /^node(\/|\.ts$)/, dynamicOnly: false },
   { specifier: /^node:.+$/, where: /^(file\.ts$|stores\/file-token-store\.ts$|stores\/file\/)/, dynamicOnly: false },
+  { specifier: /^@opentelemetry\/api$/, where: /^adapters\/otel(\/|\.ts$)/, dynamicOnly: false },
 ];
 
 test('package.json: jose is the one runtime dependency; peer dependencies are optional and belong to an entry point', async () => {

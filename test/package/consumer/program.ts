@@ -1,6 +1,7 @@
 // What a user writes, type-checked and run by every scratch consumer project (ES module or CommonJS,
 // moduleResolution node16, nodenext or bundler) against the installed tarball.
 import { Client, OAuthCcgError, type ClientConfiguration, type OAuthEvent, type OAuthToken } from 'oauth-ccg';
+import { openTelemetryListener } from 'oauth-ccg/otel';
 
 export interface ServerUnderTest {
   tokenUrl: string;
@@ -12,11 +13,16 @@ export interface ServerUnderTest {
 /** One real API call through the package; answers with what the API saw. */
 export async function callApi(server: ServerUnderTest): Promise<{ status: number; clientId: string; tokenType: string; events: OAuthEvent['type'][] }> {
   const events: OAuthEvent['type'][] = [];
+  // With no OpenTelemetry SDK registered, the global providers record nothing: the listener must still be harmless.
+  const telemetry = openTelemetryListener();
   const configuration: ClientConfiguration = {
     baseUrl: server.apiUrl,
     tokenUrl: server.tokenUrl,
     clientCredentialsAuthCredentials: { oAuthClientId: server.clientId, oAuthClientSecret: server.clientSecret },
-    onEvent: (event) => events.push(event.type),
+    onEvent: (event) => {
+      events.push(event.type);
+      telemetry(event);
+    },
   };
   const client = new Client(configuration);
   const response = await client.fetch('/whoami');
