@@ -8,6 +8,7 @@ import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { Client, ConfigurationError, OAuthProviderError, type ClientConfiguration } from 'oauth-ccg';
 import { attachClient } from 'oauth-ccg/axios';
 import { startAuthorizationServer, type AuthorizationServer } from './support/authorization-server.ts';
+import { basicClientOf, checkDpopNonceAnsweredOnce } from './support/http-stack-checks.ts';
 import { startRecorder } from './support/recorder.ts';
 
 let server: AuthorizationServer;
@@ -17,10 +18,7 @@ before(async () => {
 after(() => server.close());
 beforeEach(() => server.reset());
 
-function clientFor(options: Partial<ClientConfiguration> = {}): Client {
-  const { id, secret } = server.clients.basic;
-  return new Client({ baseUrl: server.apiUrl, tokenUrl: server.tokenUrl, ...options, clientCredentialsAuthCredentials: { oAuthClientId: id, oAuthClientSecret: secret } });
-}
+const clientFor = (options: Partial<ClientConfiguration> = {}): Client => basicClientOf(server, options);
 
 /** An axios instance on the API with `client` attached. */
 function apiFor(client: Client, baseURL = server.apiUrl): AxiosInstance {
@@ -154,21 +152,10 @@ describe('the token goes only to the API\'s origin', () => {
 });
 
 describe('DPoP', () => {
-  test('a DPoP token with a fresh proof per request; the API\'s nonce is answered by one replay', async () => {
-    server.setApiNonceRequired(true);
-    try {
+  test('a DPoP token with a fresh proof per request; the API\'s nonce is answered by one replay', () =>
+    checkDpopNonceAnsweredOnce(server, async () => {
       const api = apiFor(clientFor({ dpop: true }));
       assert.equal((await api.get('/whoami')).status, 200);
       assert.equal((await api.post('/echo', 'payload', { headers: { 'content-type': 'text/plain' } })).data, 'payload');
-    } finally {
-      server.setApiNonceRequired(false);
-    }
-    const token = server.tokenRequests[0]?.accessToken;
-    assert.equal(server.tokenRequests[0]?.tokenType, 'DPoP');
-    assert.deepEqual(server.apiRequests.map(({ method, authorization, outcome, dpop }) => [method, authorization, outcome, dpop?.htm, dpop?.ath]), [
-      ['GET', `DPoP ${token}`, 'use_dpop_nonce', 'GET', true],
-      ['GET', `DPoP ${token}`, 'ok', 'GET', true],
-      ['POST', `DPoP ${token}`, 'ok', 'POST', true],
-    ]);
-  });
+    }));
 });

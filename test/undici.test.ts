@@ -8,6 +8,7 @@ import { Agent, fetch as undiciFetch, interceptors, request, type Dispatcher } f
 import { Client, ConfigurationError, OAuthProviderError, type ClientConfiguration } from 'oauth-ccg';
 import { oauthInterceptor } from 'oauth-ccg/undici';
 import { startAuthorizationServer, type AuthorizationServer } from './support/authorization-server.ts';
+import { basicClientOf, checkDpopNonceAnsweredOnce } from './support/http-stack-checks.ts';
 import { startRecorder } from './support/recorder.ts';
 
 let server: AuthorizationServer;
@@ -21,10 +22,7 @@ after(async () => {
 });
 beforeEach(() => server.reset());
 
-function clientFor(options: Partial<ClientConfiguration> = {}): Client {
-  const { id, secret } = server.clients.basic;
-  return new Client({ baseUrl: server.apiUrl, tokenUrl: server.tokenUrl, ...options, clientCredentialsAuthCredentials: { oAuthClientId: id, oAuthClientSecret: secret } });
-}
+const clientFor = (options: Partial<ClientConfiguration> = {}): Client => basicClientOf(server, options);
 
 /** A dispatcher with the client's interceptor, and undici's redirect interceptor around it, as the adapter's documentation says. */
 function dispatcherFor(client: Client): Dispatcher {
@@ -33,7 +31,7 @@ function dispatcherFor(client: Client): Dispatcher {
   return agent.compose(oauthInterceptor(client), interceptors.redirect({ maxRedirections: 3 }));
 }
 
-/** GET (or `options.method`) `path` under the API, the response body read as text. */
+/** Sends a request to `url` (a GET unless `options.method` says otherwise): its status, and its body as text. */
 async function call(dispatcher: Dispatcher, url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod } = {}): Promise<{ status: number; text: string }> {
   const { statusCode, body } = await request(url, { ...options, dispatcher });
   return { status: statusCode, text: await body.text() };
@@ -175,21 +173,10 @@ describe('the token goes only to the API\'s origin', () => {
 });
 
 describe('DPoP', () => {
-  test('a DPoP token with a fresh proof per request; the API\'s nonce is answered by one replay', async () => {
-    server.setApiNonceRequired(true);
-    try {
+  test('a DPoP token with a fresh proof per request; the API\'s nonce is answered by one replay', () =>
+    checkDpopNonceAnsweredOnce(server, async () => {
       const dispatcher = dispatcherFor(clientFor({ dpop: true }));
       assert.equal((await call(dispatcher, `${server.apiUrl}/whoami`)).status, 200);
       assert.deepEqual(await call(dispatcher, `${server.apiUrl}/echo`, { method: 'POST', body: 'payload' }), { status: 200, text: 'payload' });
-    } finally {
-      server.setApiNonceRequired(false);
-    }
-    const token = server.tokenRequests[0]?.accessToken;
-    assert.equal(server.tokenRequests[0]?.tokenType, 'DPoP');
-    assert.deepEqual(server.apiRequests.map(({ method, authorization, outcome, dpop }) => [method, authorization, outcome, dpop?.htm, dpop?.ath]), [
-      ['GET', `DPoP ${token}`, 'use_dpop_nonce', 'GET', true],
-      ['GET', `DPoP ${token}`, 'ok', 'GET', true],
-      ['POST', `DPoP ${token}`, 'ok', 'POST', true],
-    ]);
-  });
+    }));
 });
