@@ -244,6 +244,38 @@ test('dpop: a DPoP token bound to the proofs\' key, with nonces demanded at the 
   assert.notEqual(ownStack?.dpop?.jti, replay?.dpop?.jti, 'a new proof for each request');
 });
 
+test('axios: attachClient gives the instance the token, one token request for a burst', async () => {
+  const output = await runExample('axios');
+  assert.match(output, new RegExp(`^call: 200 \\{"clientId":"${server.clients.basic.id}"`));
+  assert.match(output, /\nburst: (200 \{"greeting":"hello"\}(, |\n)){5}$/);
+  assert.equal(server.tokenRequests.length, 1);
+  const token = server.tokenRequests[0]?.accessToken;
+  assert.deepEqual(server.apiRequests.map(({ method, authorization, outcome }) => [method, authorization, outcome]), [
+    ['GET', `Bearer ${token}`, 'ok'],
+    ...Array.from({ length: 5 }, () => ['POST', `Bearer ${token}`, 'ok']),
+  ]);
+});
+
+test('undici: undici.request and undici.fetch on the composed dispatcher carry the token', async () => {
+  const output = await runExample('undici');
+  assert.match(output, new RegExp(`^request: 200 \\{"clientId":"${server.clients.basic.id}".*\\nfetch: 200 \\{"clientId":"${server.clients.basic.id}"`, 's'));
+  assert.equal(server.tokenRequests.length, 1);
+  assert.deepEqual(server.apiRequests.map((request) => [request.authorization, request.outcome]), Array.from({ length: 2 }, () => [`Bearer ${server.tokenRequests[0]?.accessToken}`, 'ok']));
+});
+
+for (const example of ['ky', 'openapi-fetch']) {
+  test(`${example}: client.fetch given as its fetch authorizes its GET and its JSON POST`, async () => {
+    const output = await runExample(example);
+    assert.match(output, new RegExp(`^call: (200 )?\\{"clientId":"${server.clients.basic.id}"`));
+    assert.match(output, /\npost: (200 )?\{"greeting":"hello"\}\n$/);
+    assert.equal(server.tokenRequests.length, 1);
+    assert.deepEqual(server.apiRequests.map(({ method, path, outcome }) => [method, path, outcome]), [
+      ['GET', '/api/whoami', 'ok'],
+      ['POST', '/api/echo', 'ok'],
+    ]);
+  });
+}
+
 test('shutdown: await using closes the client, later calls are refused, and the process exits at once', async () => {
   const started = performance.now();
   const output = await runExample('shutdown');
