@@ -232,6 +232,18 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'two clients sharing a FileTokenStore: 40 concurrent first calls make 1 token request',
+    unsupportedBecause: (world) => (world.FileTokenStore ? undefined : 'no file system: share through MemoryTokenStore, or a store on KV or a Durable Object'),
+    async run(world) {
+      const { FileTokenStore } = world as Required<World>;
+      const clients = Array.from({ length: 2 }, () => clientFor(world, { tokenStore: new FileTokenStore({ directory: world.fileStore.directory }) }));
+      const before = await tokenRequests(world);
+      const statuses = await Promise.all(clients.flatMap((client) => Array.from({ length: 20 }, () => client.fetch('/whoami').then((response) => response.status))));
+      expect(statuses.filter((status) => status === 200).length, 40, 'calls answered 200');
+      expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
     name: 'no error carries the secret or the token',
     async run(world) {
       const wrongSecret = `wrong-secret-${crypto.randomUUID()}`;
