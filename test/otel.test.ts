@@ -320,6 +320,7 @@ describe('what the telemetry says of each event', () => {
       [{ type: 'token-rejected' }, 'oauth_ccg.token.rejections', {}],
       [{ type: 'token-rejected-repeatedly', retryInMs: 1000 }, 'oauth_ccg.token.repeated_rejections', {}],
       [{ type: 'dpop-proof-rejected' }, 'oauth_ccg.dpop.proof_rejections', {}],
+      [{ type: 'dpop-nonce-retry', server: 'api' }, 'oauth_ccg.dpop.nonce_retries', { 'oauth_ccg.dpop.server': 'api' }],
       [{ type: 'store-failed', operation: 'setIfAbsent', error: storeTimeout }, 'oauth_ccg.store.fallbacks', { 'oauth_ccg.store.operation': 'setIfAbsent', 'error.type': 'TimeoutError' }],
       [{ type: 'store-resumed' }, 'oauth_ccg.store.resumptions', {}],
       [{ type: 'store-value-ignored', reason: 'undecryptable' }, 'oauth_ccg.store.ignored_values', { 'oauth_ccg.store.reason': 'undecryptable' }],

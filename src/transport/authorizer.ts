@@ -157,6 +157,7 @@ export class RequestAuthorization {
     if (error === 'invalid_dpop_proof') this.#rules.emit?.({ type: 'dpop-proof-rejected' });
     if (error !== 'use_dpop_nonce' || !replayable || this.#nonceReplayed || dpop.nonceFor(url) === this.#nonceSent) return false;
     this.#nonceReplayed = true;
+    this.#rules.emit?.({ type: 'dpop-nonce-retry', server: 'api' });
     return true;
   }
 }

@@ -17,6 +17,7 @@ export const ATTRIBUTE = {
   storeOperation: 'oauth_ccg.store.operation',
   storeReason: 'oauth_ccg.store.reason',
   callback: 'oauth_ccg.callback',
+  dpopServer: 'oauth_ccg.dpop.server',
 } as const;
 
 /**

@@ -64,6 +64,12 @@ const EVENT_COUNTERS: { readonly [Type in OAuthEvent['type']]: EventCounter<Even
     unit: '{rejection}',
     description: 'DPoP proofs the API refused (401 invalid_dpop_proof); the response is returned as it is.',
   },
+  'dpop-nonce-retry': {
+    name: 'oauth_ccg.dpop.nonce_retries',
+    unit: '{retry}',
+    description: 'Requests sent again at once with the DPoP nonce a server asked for, by which server asked: the token endpoint or the API.',
+    attributes: (event) => ({ [ATTRIBUTE.dpopServer]: event.server }),
+  },
   'store-failed': {
     name: 'oauth_ccg.store.fallbacks',
     unit: '{failure}',
