@@ -20,7 +20,8 @@ interface Target {
   /** The row the target is set on, by name when it is one of oauth-ccg's variants; oauth-ccg's own by default. */
   variant?: string;
   target: string;
-  check(subject: Row, floor: Row | undefined, profile: Profile): { measured: string; met: Verdict };
+  /** `rows`: all of the scenario's, for a target set on several of them (the fleet's, at every size). */
+  check(subject: Row, floor: Row | undefined, profile: Profile, rows: readonly Row[]): { measured: string; met: Verdict };
 }
 
 const num = (cell: Cell | undefined): number => (typeof cell === 'number' ? cell : NaN);
@@ -31,6 +32,15 @@ function floorRatio(cells: Record<string, Cell>): { measured: string; low: numbe
   const [low, high] = [num(cells.floorRatioLow), num(cells.floorRatioHigh)];
   const interval = Number.isNaN(low) ? '' : ` (95% interval ${cells.floorRatioInterval})`;
   return { measured: `${formatCell(cells.floorRatio, 'ratio')}${interval}`, low, high };
+}
+
+/**
+ * The fleet scenario's rows by fleet size (roles `floor` and `subject`), its run with Redis killed (role
+ * `variant`) left out, and each size's figure in words: "1 process: 1.00, 4 processes: 0.97".
+ */
+function atEveryFleetSize(rows: readonly Row[], words: (row: Row) => string): { sizes: Row[]; measured: string } {
+  const sizes = rows.filter((row) => row.contender.role !== 'variant');
+  return { sizes, measured: sizes.map((row) => `${row.contender.name}: ${words(row)}`).join(', ') };
 }
 
 const heapGrowthUnder1MB: Target['check'] = ({ cells }, _floor, profile) => ({
@@ -106,6 +116,41 @@ const TARGETS: Target[] = [
       met: verdict(cells.tokenRequests === 1 && cells.succeeded === profile.coldBurstCalls),
     }),
   },
+  {
+    scenario: 'fleet',
+    target: '1 token request per renewal at every fleet size',
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => `${formatCell(cells.perRenewal, 'ratio')} (${formatCell(cells.tokenRequests, 'count')} of at most ${formatCell(cells.allowedTokenRequests, 'count')})`);
+      return { measured, met: verdict(sizes.every(({ cells }) => num(cells.tokenRequests) <= num(cells.allowedTokenRequests))) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: '0 failed calls at every fleet size',
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => formatCell(cells.failed, 'count'));
+      return { measured, met: verdict(sizes.every(({ cells }) => cells.failed === 0)) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: "p99 within 10% of 1 process's at every fleet size",
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => `${formatCell(cells.p99, 'ms')} (×${formatCell(cells.p99Ratio, 'ratio')})`);
+      return { measured, met: verdict(sizes.every(({ cells }) => num(cells.p99Ratio) <= 1.1)) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: 'Redis killed halfway: 0 failed calls (token requests reported)',
+    check: (_subject, _floor, _profile, rows) => {
+      const killed = rows.find((row) => row.contender.role === 'variant');
+      return {
+        measured: `${killed?.contender.name ?? 'no such run'}: ${formatCell(killed?.cells.failed, 'count')} failed; token requests ${formatCell(killed?.cells.tokenRequestsByPhase, 'text')}`,
+        met: verdict(killed?.cells.failed === 0),
+      };
+    },
+  },
 ];
 
 export function checkTargets(results: readonly ScenarioResult[], profile: Profile): TargetCheck[] {
@@ -115,6 +160,6 @@ export function checkTargets(results: readonly ScenarioResult[], profile: Profil
     if (!result || !subject) return [];
     const floor = result.rows.find((row) => row.contender.role === 'floor');
     const scenario = target.variant === undefined ? result.title : `${result.title}: ${target.variant}`;
-    return [{ scenario, target: target.target, ...target.check(subject, floor, profile) }];
+    return [{ scenario, target: target.target, ...target.check(subject, floor, profile, result.rows) }];
   });
 }
