@@ -81,7 +81,7 @@ export async function renderChart(results: readonly ScenarioResult[], details: s
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'oauth-ccg and other client-credentials libraries, same scenarios, same run',
-      subtitle: ['oauth-ccg in orange; the fixed-token fetch floors (without and with a timeout) and the fleet\'s single process in grey', details],
+      subtitle: ['oauth-ccg in orange; the fixed-token floors (fetch without and with a timeout, axios) and the fleet\'s single process in grey', details],
       anchor: 'start',
     },
     columns: 2,
