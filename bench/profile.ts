@@ -9,6 +9,9 @@ export interface Profile {
   rolloverConcurrency: number;
   stormCalls: number;
   transientCallsAfterRecovery: number;
+  /** The fleet: how many processes share a token in each run (the run of 1 is the baseline), and how long each run's window lasts. */
+  fleetSizes: readonly number[];
+  fleetSeconds: number;
   /**
    * How long one rate measurement makes calls. Bounded by time rather than by calls, so that the rate
    * phase takes as long on a slow machine as on a fast one; each library is measured once per round, the
@@ -40,6 +43,8 @@ const FULL: Profile = {
   rolloverConcurrency: 20,
   stormCalls: 100,
   transientCallsAfterRecovery: 100,
+  fleetSizes: [1, 2, 4, 8],
+  fleetSeconds: 30,
   overheadMeasurementMs: 400,
   overheadRounds: 150,
   overheadSubjectMs: 12 * 60_000,
@@ -54,9 +59,12 @@ const FULL: Profile = {
 const QUICK: Profile = {
   ...FULL,
   name: 'quick',
-  // Sized to finish within two minutes, build included, on a slow 2-core machine (plain fetch at about 1,500 calls/s).
+  // Sized to finish within about three minutes, build included, on a slow 2-core machine (plain fetch at about
+  // 1,500 calls/s); the fleet's three runs of processes take about 50 s of it.
   rolloverSeconds: 2,
   rolloverPasses: 1,
+  fleetSizes: [1, 4],
+  fleetSeconds: 8,
   overheadMeasurementMs: 100,
   overheadRounds: 6,
   overheadSubjectMs: 2_000,

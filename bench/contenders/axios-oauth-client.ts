@@ -2,6 +2,7 @@ import axios from 'axios';
 import { clientCredentials } from 'axios-oauth-client';
 import tokenProvider from 'axios-token-interceptor';
 import { apiPath } from '../servers/protocol.ts';
+import { contender as axiosFloor } from './axios-floor.ts';
 import type { Contender } from './contender.ts';
 
 interface TokenResponse {
@@ -17,6 +18,7 @@ export const contender: Contender = {
     "`clientCredentials(axios.create(), tokenUrl, id, secret)` wrapped in `axios-token-interceptor`'s `tokenCache` with `getMaxAge: body => body.expires_in * 1000`, installed as a request interceptor on the API's axios instance, as the two READMEs show.",
   // tokenCache serialises refreshes behind a lock; nothing retries a 401 or a failed token request.
   capabilities: { fetchesTokens: true, reusesToken: true, retriesOn401: false, retriesTokenRequest: false },
+  baseline: axiosFloor.name,
   async create(env) {
     const getClientCredentials = clientCredentials(axios.create(), env.tokenUrl, env.clientId, env.clientSecret);
     const cache = tokenProvider.tokenCache<TokenResponse>(() => getClientCredentials(env.scope), {

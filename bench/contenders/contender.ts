@@ -38,8 +38,8 @@ export interface Capabilities {
 export interface Contender {
   name: string;
   /**
-   * The library the report is about, the fixed-header floor, one of the libraries compared, or the
-   * library with an option whose cost is per call (DPoP), measured in the overhead scenario only.
+   * The library the report is about, a fixed-header floor, one of the libraries compared, or the library
+   * with an option or an adapter whose cost is per call (DPoP, axios), measured in the overhead scenario only.
    */
   role: 'subject' | 'floor' | 'peer' | 'variant';
   /** npm packages whose versions the report lists. */
@@ -47,6 +47,12 @@ export interface Contender {
   /** How the library is driven, for the report: which documented pattern and which options. */
   usage: string;
   capabilities: Capabilities;
+  /**
+   * For a library built on another HTTP client than fetch (axios): the name of that client's fixed-token
+   * floor, against which the overhead scenario gives the library's calls per second too, so that the
+   * client's own cost is not counted as the library's.
+   */
+  baseline?: string;
   create(env: Env): Promise<Instance>;
 }
 

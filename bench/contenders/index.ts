@@ -2,8 +2,11 @@ import type { Contender } from './contender.ts';
 
 /** Every library under test (a module in this folder each), in the order they take turns. */
 const MODULES = ['oauth-ccg', 'fetch-floor', 'fetch-timeout-floor', 'paypal', 'badgateway', 'openid-client', 'simple-oauth2', 'axios-oauth-client'];
-/** oauth-ccg with options that cost something on every call: they take turns with the libraries in the overhead scenario only. */
-const VARIANT_MODULES = ['oauth-ccg-dpop'];
+/**
+ * Measured in the overhead scenario only, taking turns with the libraries: oauth-ccg with options that cost
+ * something on every call (DPoP), oauth-ccg through its axios adapter, and plain axios, the adapter's baseline.
+ */
+const VARIANT_MODULES = ['oauth-ccg-dpop', 'oauth-ccg-axios', 'axios-floor'];
 
 export interface Unavailable {
   module: string;

@@ -6,9 +6,9 @@ import { statusOf, type Contender, type Env, type Instance } from './contender.t
 // creates, a cost paid on each call and by no user. The private_key_jwt scenario drives this build too.
 export const { Client } = (await import(new URL('../../dist/esm/index.js', import.meta.url).href)) as typeof import('../../src/index.ts');
 
-/** A client as the README shows it, with `options` added to the configuration; calls go through `client.fetch`. */
-export function readmeClient(env: Env, options: { dpop?: true } = {}): Instance {
-  const client = new Client({
+/** A client as the README shows it, with `options` added to the configuration. */
+export function newReadmeClient(env: Env, options: { dpop?: true } = {}): InstanceType<typeof Client> {
+  return new Client({
     baseUrl: env.apiOrigin,
     tokenUrl: env.tokenUrl,
     tokenEndpointAuthMethod: 'client_secret_basic',
@@ -20,6 +20,11 @@ export function readmeClient(env: Env, options: { dpop?: true } = {}): Instance 
     },
     ...options,
   });
+}
+
+/** The README's client, its calls going through `client.fetch`. */
+export function readmeClient(env: Env, options: { dpop?: true } = {}): Instance {
+  const client = newReadmeClient(env, options);
   return { call: async (callId) => statusOf(await client.fetch(apiPath(callId))) };
 }
 

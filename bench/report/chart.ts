@@ -23,6 +23,8 @@ const PANELS: Panel[] = [
   { scenario: 'storm', figure: 'succeeded', title: '401 storm: calls that succeeded (more is better)', scale: 'linear' },
   { scenario: 'transient', figure: 'failedAfter', title: 'Transient failure: calls failed after recovery', scale: 'linear' },
   { scenario: 'overhead', figure: 'floorRatio', title: 'Overhead: calls/s relative to the fetch floor (line: 95% interval)', scale: 'linear', interval: { low: 'floorRatioLow', high: 'floorRatioHigh' } },
+  { scenario: 'fleet', figure: 'perRenewal', title: 'Fleet sharing through Redis: token requests per renewal', scale: 'linear' },
+  { scenario: 'fleet', figure: 'p99Ratio', title: 'Fleet: p99 relative to 1 process (lower is better)', scale: 'linear' },
 ];
 
 const COLORS: Record<Contender['role'], string> = { subject: '#e4572e', floor: '#9e9e9e', peer: '#4c78a8', variant: '#f4a582' };
@@ -79,7 +81,7 @@ export async function renderChart(results: readonly ScenarioResult[], details: s
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'oauth-ccg and other client-credentials libraries, same scenarios, same run',
-      subtitle: ['oauth-ccg in orange, the fixed-token fetch floors (without and with a timeout) in grey', details],
+      subtitle: ['oauth-ccg in orange; the fixed-token floors (fetch without and with a timeout, axios) and the fleet\'s single process in grey', details],
       anchor: 'start',
     },
     columns: 2,

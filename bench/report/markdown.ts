@@ -74,7 +74,7 @@ function notAhead(results: readonly ScenarioResult[]): string[] {
 
 export function renderMarkdown(report: Report): string {
   const { profile, machine } = report;
-  const run = profile.name === 'quick' ? '`npm run bench -- --quick` (a shorter run: fewer and shorter overhead measurements, a shorter rollover)' : '`npm run bench`';
+  const run = profile.name === 'quick' ? '`npm run bench -- --quick` (a shorter run: fewer and shorter overhead measurements, a shorter rollover, fewer and shorter fleets)' : '`npm run bench`';
   const subjectMissing = report.unavailable.find((u) => u.module === 'oauth-ccg');
   const notAheadLines = notAhead(report.results);
   const sections = [

@@ -20,17 +20,27 @@ interface Target {
   /** The row the target is set on, by name when it is one of oauth-ccg's variants; oauth-ccg's own by default. */
   variant?: string;
   target: string;
-  check(subject: Row, floor: Row | undefined, profile: Profile): { measured: string; met: Verdict };
+  /** `rows`: all of the scenario's, for a target set on several of them (the fleet's, at every size). */
+  check(subject: Row, floor: Row | undefined, profile: Profile, rows: readonly Row[]): { measured: string; met: Verdict };
 }
 
 const num = (cell: Cell | undefined): number => (typeof cell === 'number' ? cell : NaN);
 const verdict = (met: boolean): Verdict => (met ? 'yes' : 'no');
 
-/** An overhead row's ratio to the fetch floor, with its 95% interval when the run has one. */
-function floorRatio(cells: Record<string, Cell>): { measured: string; low: number; high: number } {
-  const [low, high] = [num(cells.floorRatioLow), num(cells.floorRatioHigh)];
-  const interval = Number.isNaN(low) ? '' : ` (95% interval ${cells.floorRatioInterval})`;
-  return { measured: `${formatCell(cells.floorRatio, 'ratio')}${interval}`, low, high };
+/** An overhead row's ratio to the fetch floor (or to its HTTP client's floor), with its 95% interval when the run has one. */
+function overheadRatio(cells: Record<string, Cell>, key: 'floorRatio' | 'baselineRatio' = 'floorRatio'): { measured: string; low: number; high: number } {
+  const [low, high] = [num(cells[`${key}Low`]), num(cells[`${key}High`])];
+  const interval = Number.isNaN(low) ? '' : ` (95% interval ${cells[`${key}Interval`]})`;
+  return { measured: `${formatCell(cells[key], 'ratio')}${interval}`, low, high };
+}
+
+/**
+ * The fleet scenario's rows by fleet size (roles `floor` and `subject`), its run with Redis killed (role
+ * `variant`) left out, and each size's figure in words: "1 process: 1.00, 4 processes: 0.97".
+ */
+function atEveryFleetSize(rows: readonly Row[], words: (row: Row) => string): { sizes: Row[]; measured: string } {
+  const sizes = rows.filter((row) => row.contender.role !== 'variant');
+  return { sizes, measured: sizes.map((row) => `${row.contender.name}: ${words(row)}`).join(', ') };
 }
 
 const heapGrowthUnder1MB: Target['check'] = ({ cells }, _floor, profile) => ({
@@ -38,8 +48,9 @@ const heapGrowthUnder1MB: Target['check'] = ({ cells }, _floor, profile) => ({
   met: verdict(num(cells.heapGrowth) < 1024 * 1024),
 });
 
-/** The name of the contender in bench/contenders/oauth-ccg-dpop.ts (not imported: that module loads dist/). */
+/** The names of the contenders in bench/contenders/oauth-ccg-dpop.ts and oauth-ccg-axios.ts (not imported: those modules load dist/). */
 const DPOP = 'oauth-ccg, DPoP';
+const AXIOS_ADAPTER = 'oauth-ccg, axios adapter';
 
 /** The figures oauth-ccg aims at (issue 4): benchmark figures, not timed tests. */
 const TARGETS: Target[] = [
@@ -84,7 +95,7 @@ const TARGETS: Target[] = [
     scenario: 'overhead',
     target: "at least 0.97 of the fetch floor's calls per second",
     check: ({ cells }) => {
-      const { measured, low, high } = floorRatio(cells);
+      const { measured, low, high } = overheadRatio(cells);
       const met = Number.isNaN(low) ? verdict(num(cells.floorRatio) >= 0.97) : low >= 0.97 ? 'yes' : high < 0.97 ? 'no' : 'unsettled';
       return { measured, met };
     },
@@ -95,9 +106,17 @@ const TARGETS: Target[] = [
     scenario: 'overhead',
     variant: DPOP,
     target: "none: its fraction of the fetch floor's calls per second, reported",
-    check: ({ cells }) => ({ measured: floorRatio(cells).measured, met: 'reported' }),
+    check: ({ cells }) => ({ measured: overheadRatio(cells).measured, met: 'reported' }),
   },
   { scenario: 'overhead', variant: DPOP, target: 'heap growth under 1 MB', check: heapGrowthUnder1MB },
+  {
+    // Set against plain axios, since a call through axios costs what it costs whatever sets its token.
+    scenario: 'overhead',
+    variant: AXIOS_ADAPTER,
+    target: "none: its fraction of plain axios's calls per second (fixed header, same rounds), reported",
+    check: ({ cells }) => ({ measured: overheadRatio(cells, 'baselineRatio').measured, met: 'reported' }),
+  },
+  { scenario: 'overhead', variant: AXIOS_ADAPTER, target: 'heap growth under 1 MB', check: heapGrowthUnder1MB },
   {
     scenario: 'private-key-jwt',
     target: 'cold burst: 1 token request, every call succeeds',
@@ -105,6 +124,41 @@ const TARGETS: Target[] = [
       measured: `${formatCell(cells.tokenRequests, 'count')} token request(s), ${formatCell(cells.succeeded, 'count')} of ${formatCell(profile.coldBurstCalls, 'count')} succeeded; token requests at ×${formatCell(cells.rateRatio, 'ratio')} the rate of client_secret_basic (${formatCell(cells.timePerRequest, 'ms')} each)`,
       met: verdict(cells.tokenRequests === 1 && cells.succeeded === profile.coldBurstCalls),
     }),
+  },
+  {
+    scenario: 'fleet',
+    target: '1 token request per renewal at every fleet size',
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => `${formatCell(cells.perRenewal, 'ratio')} (${formatCell(cells.tokenRequests, 'count')} of at most ${formatCell(cells.allowedTokenRequests, 'count')})`);
+      return { measured, met: verdict(sizes.every(({ cells }) => num(cells.tokenRequests) <= num(cells.allowedTokenRequests))) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: '0 failed calls at every fleet size',
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => formatCell(cells.failed, 'count'));
+      return { measured, met: verdict(sizes.every(({ cells }) => cells.failed === 0)) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: "p99 within 10% of 1 process's at every fleet size",
+    check: (_subject, _floor, _profile, rows) => {
+      const { sizes, measured } = atEveryFleetSize(rows, ({ cells }) => `${formatCell(cells.p99, 'ms')} (×${formatCell(cells.p99Ratio, 'ratio')})`);
+      return { measured, met: verdict(sizes.every(({ cells }) => num(cells.p99Ratio) <= 1.1)) };
+    },
+  },
+  {
+    scenario: 'fleet',
+    target: 'Redis killed halfway: 0 failed calls (token requests reported)',
+    check: (_subject, _floor, _profile, rows) => {
+      const killed = rows.find((row) => row.contender.role === 'variant');
+      return {
+        measured: `${killed?.contender.name ?? 'no such run'}: ${formatCell(killed?.cells.failed, 'count')} failed; token requests ${formatCell(killed?.cells.tokenRequestsByPhase, 'text')}`,
+        met: verdict(killed?.cells.failed === 0),
+      };
+    },
   },
 ];
 
@@ -115,6 +169,6 @@ export function checkTargets(results: readonly ScenarioResult[], profile: Profil
     if (!result || !subject) return [];
     const floor = result.rows.find((row) => row.contender.role === 'floor');
     const scenario = target.variant === undefined ? result.title : `${result.title}: ${target.variant}`;
-    return [{ scenario, target: target.target, ...target.check(subject, floor, profile) }];
+    return [{ scenario, target: target.target, ...target.check(subject, floor, profile, result.rows) }];
   });
 }

@@ -9,6 +9,7 @@ const FIGURES: Figure[] = [
   { key: 'rate', label: 'Calls per second', format: 'rate', better: 'higher' },
   { key: 'floorRatio', label: 'Ratio to the fetch floor', format: 'ratio', comparable: false },
   { key: 'floorRatioInterval', label: 'Ratio: 95% interval', format: 'text', comparable: false },
+  { key: 'baselineRatio', label: "Ratio to its HTTP client's floor", format: 'ratio', comparable: false },
   { key: 'heapGrowth', label: 'Heap growth', format: 'bytes', comparable: false },
 ];
 
@@ -42,6 +43,23 @@ interface Rated {
   inRounds: number;
   /** The rate divided by the floor's, measured just before and just after it: one figure per round. */
   ratios: number[];
+}
+
+/**
+ * The median of `ratios` under `key`, and where the true median lies with at least 95% confidence, under
+ * `key` + Low, High and Interval (the bounds in words, for the table).
+ */
+function ratioCells(key: string, ratios: readonly number[]): Record<string, Cell> {
+  const cells: Record<string, Cell> = { [key]: ratios.length > 0 ? median(ratios) : NaN };
+  const interval = medianInterval(ratios);
+  if (interval) {
+    const [low, high] = interval;
+    cells[`${key}Low`] = low;
+    cells[`${key}High`] = high;
+    // Rounded outward, so that the interval shown holds the one computed: a target it spans is then seen to lie inside it.
+    cells[`${key}Interval`] = `${(Math.floor(low * 100) / 100).toFixed(2)}–${(Math.ceil(high * 100) / 100).toFixed(2)}`;
+  }
+  return cells;
 }
 
 /** Calls per second over `extent`, and the calls made; failed calls are tallied when a tally is given. */
@@ -135,20 +153,21 @@ export const overhead: Scenario = {
     // Medians, so that the bursts of load that a bracket does not cancel move the figures little.
     for (const { tally, rates, ratios, inRounds } of rated) {
       tally.cells.rate = median(rates.slice(0, inRounds));
+      if (rated.some((entry) => entry.tally.contender.baseline === tally.contender.name)) tally.cells.baselineRatio = 1;
       if (tally === floor?.tally) {
         tally.cells.floorRatio = 1;
         continue;
       }
-      tally.cells.floorRatio = ratios.length > 0 ? median(ratios) : NaN;
-      // How far the median could be from the library's true ratio, given how much the rounds scatter.
-      const interval = medianInterval(ratios);
-      if (interval) {
-        const [low, high] = interval;
-        tally.cells.floorRatioLow = low;
-        tally.cells.floorRatioHigh = high;
-        // Rounded outward, so that the interval shown holds the one computed: a target it spans is then seen to lie inside it.
-        tally.cells.floorRatioInterval = `${(Math.floor(low * 100) / 100).toFixed(2)}–${(Math.ceil(high * 100) / 100).toFixed(2)}`;
-      }
+      // With how far the median could be from the library's true ratio, given how much the rounds scatter.
+      Object.assign(tally.cells, ratioCells('floorRatio', ratios));
+    }
+    // A library and its HTTP client's floor were each measured against the fetch floor in every round: the
+    // quotient of their ratios, round by round, is the library's rate over its floor's with the drift taken out.
+    for (const entry of rated) {
+      const baseline = rated.find((other) => other.tally.contender.name === entry.tally.contender.baseline);
+      if (baseline === undefined) continue;
+      const rounds = Math.min(entry.ratios.length, baseline.ratios.length);
+      Object.assign(entry.tally.cells, ratioCells('baselineRatio', entry.ratios.slice(0, rounds).map((ratio, round) => ratio / baseline.ratios[round]!)));
     }
 
     // Heap growth.
@@ -177,6 +196,7 @@ export const overhead: Scenario = {
         ...ctx.variants.map((variant) => `*${variant.name}* takes its turn in the rounds like a library. ${variant.usage}`),
         "*Ratio to the fetch floor*: each measurement of a library divided by the mean of the floor's measurements just before and just after it, so that load from elsewhere on the machine, which comes and goes within seconds, falls on both sides of the ratio; the figure is the median of the library's ratios (1.00 = no overhead).",
         "*Ratio: 95% interval*: where the library's true median ratio lies with at least 95% confidence, from the scatter of its ratios (the order statistics that bound a median whatever the distribution). A single measurement of a fraction of a second moves by 10% or more with the machine's own jitter (garbage collection in either process, scheduling), so a difference between two libraries smaller than this interval is not one this run can tell. Nor does the interval cover what changes from one run to the next: each run is a new process that compiles and collects garbage its own way, and the same library's median has moved by up to 4% between runs.",
+        "*Ratio to its HTTP client's floor*: for the libraries built on axios, their calls per second relative to plain axios with a fixed header (*axios (fixed token)*, 1.00), which takes its turns in the same rounds: in each round, the library's ratio to the fetch floor divided by plain axios's, and the median over the rounds. What axios itself costs a call is then not counted as the library's.",
         `*Heap growth*: each library alone in a fresh process (started with \`--expose-gc\`): after ${overheadHeapWarmupCalls.toLocaleString('en')} warm-up calls (which take the heap to its steady state: sockets, compiled code) and once the heap has stopped moving, the used heap after full garbage collections is read before and after ${overheadHeapCalls.toLocaleString('en')} calls; the figure is the difference. It is what the library keeps, not what it allocates. Between two readings with no calls in between, the figure moves by a few hundred KB, so only growth well beyond that means a leak.`,
       ]
         .filter(Boolean)

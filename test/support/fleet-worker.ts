@@ -1,6 +1,8 @@
 // One process of a fleet: a Client sharing its tokens through the store named in FLEET_CONFIG, calling the
 // API in a loop. It prints `ready` after its first call, and when its stdin says `stop` (or ends) it
-// finishes, printing what it saw as one JSON line. Spawned by fleet.ts.
+// finishes, printing what it saw as one JSON line. Spawned by fleet.ts. It names oauth-ccg by its package
+// entry points, which the project's tsconfig maps to the sources (the tests) and which resolve to the built
+// package under a tsconfig without those paths (the bench).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type OAuthEvent, type TokenStore } from 'oauth-ccg';
 
@@ -28,6 +30,12 @@ export interface WorkerReport {
   readonly failed: string[];
   /** Milliseconds of each call, in order. */
   readonly latencies: number[];
+  /**
+   * When each call started, in the order of `latencies`: milliseconds on the system-wide monotonic clock
+   * (`process.hrtime`), which every process of the machine reads alike, so that a caller can keep the
+   * calls of a time window of its own (the bench leaves out the fleet's start-up).
+   */
+  readonly startedAt: number[];
   readonly events: Partial<Record<OAuthEvent['type'], number>>;
 }
 
@@ -49,6 +57,8 @@ process.stdin.on('data', (chunk: Buffer) => void (chunk.toString().includes('sto
 process.stdin.on('end', () => void (stopping = true));
 
 const latencies: number[] = [];
+const startedAt: number[] = [];
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 const failed: string[] = [];
 let failures = 0;
 const fail = (what: string) => {
@@ -56,7 +66,7 @@ const fail = (what: string) => {
   if (failed.length < 5) failed.push(what);
 };
 for (; !stopping; await sleep(config.pauseMs)) {
-  const callStarted = performance.now();
+  const callStarted = monotonicMs();
   try {
     const response = await client.fetch('/whoami');
     await response.arrayBuffer();
@@ -64,22 +74,23 @@ for (; !stopping; await sleep(config.pauseMs)) {
   } catch (error) {
     fail(String(error));
   }
-  latencies.push(performance.now() - callStarted);
+  latencies.push(monotonicMs() - callStarted);
+  startedAt.push(callStarted);
   if (latencies.length === 1) process.stdout.write('ready\n');
 }
 await client.close();
 await close();
-const report: WorkerReport = { calls: latencies.length, failures, failed, latencies, events };
+const report: WorkerReport = { calls: latencies.length, failures, failed, latencies, startedAt, events };
 process.stdout.write(`${JSON.stringify(report)}\n`);
 process.stdin.destroy();
 
 async function openStore(spec: FleetStore): Promise<{ store: TokenStore | undefined; close: () => Promise<unknown> }> {
   if (spec.kind === 'file') {
-    const { FileTokenStore } = await import('../../src/stores/file-token-store.ts');
+    const { FileTokenStore } = await import('oauth-ccg/file');
     return { store: new FileTokenStore({ directory: spec.directory }), close: async () => {} };
   }
   if (spec.kind === 'redis') {
-    const { RedisTokenStore } = await import('../../src/stores/redis-token-store.ts');
+    const { RedisTokenStore } = await import('oauth-ccg/redis');
     // Reconnects quickly, as a service's client would be tuned to; errors are the store's to report.
     if (spec.library === 'redis') {
       const { createClient } = await import('redis');

@@ -16,10 +16,10 @@ export interface Worker {
   stop(): Promise<WorkerReport>;
 }
 
-/** Starts one worker process. */
-export function startWorker(config: WorkerConfig): Worker {
+/** Starts one worker process, with `env` added to this process's environment (the bench's choice of build). */
+export function startWorker(config: WorkerConfig, env: NodeJS.ProcessEnv = {}): Worker {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, FLEET_CONFIG: JSON.stringify(config) },
+    env: { ...process.env, ...env, FLEET_CONFIG: JSON.stringify(config) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -60,9 +60,9 @@ export interface Fleet {
   stop(): Promise<WorkerReport[]>;
 }
 
-/** Starts `size` workers with one configuration and resolves once each has made its first call. */
-export async function startFleet(size: number, config: WorkerConfig): Promise<Fleet> {
-  const workers = Array.from({ length: size }, () => startWorker(config));
+/** Starts `size` workers with one configuration (and `env`, as {@link startWorker}) and resolves once each has made its first call. */
+export async function startFleet(size: number, config: WorkerConfig, env: NodeJS.ProcessEnv = {}): Promise<Fleet> {
+  const workers = Array.from({ length: size }, () => startWorker(config, env));
   await Promise.all(workers.map((worker) => worker.ready));
   return { workers, stop: () => Promise.all(workers.map((worker) => worker.stop())) };
 }
