@@ -48,6 +48,8 @@ export interface TokenLease {
   readonly obtainedAt: number;
   /** When the token stops being valid. */
   readonly expiresAt: number;
+  /** It was read from a shared store: another process, or another client of this one, fetched it. */
+  readonly fromStore?: boolean;
 }
 
 const MILLISECONDS_FROM = 1e11;

@@ -6,11 +6,14 @@ import { keepingAlive } from '../lifecycle/keep-alive.ts';
 import { ReusingTokenSource } from '../lifecycle/reusing-token-source.ts';
 import type { TokenSource } from '../lifecycle/token-source.ts';
 import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
-import { withRetries } from '../lifecycle/retry.ts';
+import { longestRetriedDuration, withRetries } from '../lifecycle/retry.ts';
+import { scheduleRenewal } from '../lifecycle/renewal-schedule.ts';
+import { SharedTokenSource } from '../lifecycle/shared-token-source.ts';
+import { openVault } from '../stores/token-vault.ts';
 import { tokenTypesFor } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
-import { requireSafeUrl, resolveSettings, type ClientConfiguration, type Settings } from './configuration.ts';
+import { requireSafeUrl, resolveSettings, tokenIdentity, type ClientConfiguration, type Settings } from './configuration.ts';
 
 /** Extra token request parameters (e.g. `resource`, RFC 8707); an array repeats the parameter. */
 export type AdditionalTokenParams = Readonly<Record<string, string | readonly string[]>>;
@@ -74,17 +77,18 @@ export class ClientCredentialsAuthManager {
         )
       : { token: () => this.#fetchLease({}) };
     this.#tokens = new ReusingTokenSource({
-      source,
+      source: settings.store ? sharedTokenSource(source, settings) : source,
       sourceName: provider ? 'oAuthTokenProvider' : 'the token endpoint',
       initial: settings.initialToken,
       clockSkew: settings.clockSkew,
       emit,
       closedError: closed,
-      onNewToken: ({ token }) => {
+      onNewToken: ({ token, fromStore }) => {
         this.#secrets.addToken(token);
         const { accessToken: _secret, refreshToken: _alsoSecret, ...summary } = token;
-        emit({ type: 'token-updated', source: provider ? 'provider' : 'endpoint', token: summary });
-        this.#notifyTokenUpdate(token);
+        emit({ type: 'token-updated', source: fromStore ? 'store' : provider ? 'provider' : 'endpoint', token: summary });
+        // The process that fetched a token reports it; the others adopted it from the store.
+        if (!fromStore) this.#notifyTokenUpdate(token);
       },
     });
   }
@@ -288,6 +292,35 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
     scrub: secrets.scrub,
     retry: settings.retry,
     emit: settings.emit,
+  });
+}
+
+/**
+ * The source behind a shared store: reads it first, and fetches from `source` for the fleet when it holds
+ * the lock. The lock's lease is one request timeout; a waiter waits as long as a request with every retry could take.
+ */
+function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource {
+  const store = settings.store!;
+  const { clockSkew, timeout, retry, dpop, emit } = settings;
+  return new SharedTokenSource({
+    source,
+    store: store.store,
+    storeTimeout: store.timeout,
+    leaseMs: timeout,
+    maxWaitMs: longestRetriedDuration(retry, timeout) + timeout,
+    // Jitter-free, so at its earliest: a token this process found due for renewal is never adopted again.
+    isFresh: (lease) => Date.now() < scheduleRenewal(lease, clockSkew, () => 0).renewAt,
+    vault: async () =>
+      openVault({
+        identity: tokenIdentity(settings),
+        dpopThumbprint: await dpop?.key.thumbprint(),
+        sealing: store.sealing,
+        secretMaterial: store.secretMaterial,
+        tokenTypes: tokenTypesFor(dpop),
+        defaultLifetime: settings.defaultLifetime,
+      }),
+    emit,
+    closedError: closed,
   });
 }
 

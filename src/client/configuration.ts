@@ -8,6 +8,8 @@ import { CLIENT_CERTIFICATE } from '../protocol/client-authentication/tls-client
 import type { PrivateKeyInput } from '../keys/key-shape.ts';
 import { dpopKey, type DpopOption } from '../keys/dpop-key.ts';
 import { DpopSession, tokenTypesFor } from '../protocol/dpop.ts';
+import { storeSettingsOf, type StoreSettings } from '../stores/store-settings.ts';
+import type { TokenStore } from '../stores/token-store.ts';
 import { leaseToken, type OAuthToken, type OAuthTokenInput, type TokenLease } from '../token.ts';
 import type { ClientCredentialsAuthManager } from './auth-manager.ts';
 
@@ -119,6 +121,15 @@ export interface ClientConfiguration {
   readonly dpop?: DpopOption;
   /** The fetch implementation to use; default the global `fetch`. */
   readonly fetch?: typeof fetch;
+  /**
+   * Shares tokens with other processes, or other clients of this one: `MemoryTokenStore` (one process),
+   * `FileTokenStore` (one machine, from `oauth-ccg/file`), `RedisTokenStore` (a fleet, from
+   * `oauth-ccg/redis`) or your own {@link TokenStore}. The store is read before a token is fetched, and one
+   * process fetches for all; a cached call never touches it, and a call never fails because it does.
+   */
+  readonly tokenStore?: TokenStore;
+  /** Milliseconds each call to `tokenStore` may take before the client goes on without it for a while. Default 1000. */
+  readonly tokenStoreTimeout?: number;
   /** Receives every {@link OAuthEvent}: token requests, retries, renewals, failures, callback errors. */
   readonly onEvent?: OAuthEventListener;
   /** The client's credentials, and how tokens are provided and reported: the SDKs' credentials object. */
@@ -159,6 +170,8 @@ export interface Settings {
   readonly provider: OAuthTokenProvider | undefined;
   readonly providerTimeout: number;
   readonly onTokenUpdate: ((token: OAuthToken) => void | Promise<void>) | undefined;
+  /** The shared token store, when one is configured. */
+  readonly store: StoreSettings | undefined;
 }
 
 /** Validates a configuration; every problem is a {@link ConfigurationError} that says what to change. */
@@ -224,6 +237,12 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
           Math.min(longestRetriedDuration(retry, timeout) + timeout, MAX_TIMER_DELAY)
         : timerDelay(configuration.tokenProviderTimeout, 'tokenProviderTimeout'),
     onTokenUpdate: optionalFunction(credentials.oAuthOnTokenUpdate, 'oAuthOnTokenUpdate'),
+    store: storeSettingsOf({
+      tokenStore: configuration.tokenStore,
+      tokenStoreTimeout: configuration.tokenStoreTimeout,
+      clientSecret,
+      privateKey: credentials.oAuthPrivateKey,
+    }),
   };
 }
 
@@ -364,18 +383,21 @@ function initialTokenOf(value: OAuthTokenInput | undefined, defaultLifetime: num
   }
 }
 
-/** The parts of a configuration that shape which token is issued: tokens can be reused while these match. */
+/**
+ * The token's identity: the parts of a configuration that shape which token is issued, in one canonical
+ * text (scopes and resources sorted, as their order changes nothing). While it is the same, a token can be
+ * reused: by `withConfiguration`, and by the processes sharing a store, whose key is its digest. It holds
+ * no secret (a token belongs to the client id, not to one of its secrets); the DPoP key, which a bound
+ * token needs, is compared apart (by reference here, by thumbprint in the store).
+ */
 export function tokenIdentity(settings: Settings): string {
-  return JSON.stringify([
-    settings.tokenUrl?.href,
-    settings.issuer,
-    settings.authentication?.method,
-    settings.authentication?.allowed,
-    settings.clientId,
-    settings.clientSecret,
-    settings.scopes,
-    settings.resources,
-    // A DPoP-bound token only works with its key: the same key is checked apart (by reference).
-    settings.dpop !== undefined,
-  ]);
+  return JSON.stringify({
+    endpoint: settings.tokenUrl?.href ?? null,
+    issuer: settings.issuer ?? null,
+    clientId: settings.clientId ?? null,
+    method: settings.authentication?.method ?? settings.authentication?.allowed ?? null,
+    scopes: [...settings.scopes].sort(),
+    resources: [...settings.resources].sort(),
+    dpop: settings.dpop !== undefined,
+  });
 }

@@ -127,6 +127,7 @@ export class ReusingTokenSource implements TokenSource {
     if (!held.replacesRefused) this.#refusalCoolDown.reset();
     this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
     this.#replacingRefused = true;
+    this.#options.source.discard?.(token);
     this.#options.emit({ type: 'token-rejected' });
     return true;
   }
@@ -137,12 +138,15 @@ export class ReusingTokenSource implements TokenSource {
    */
   drop(token: OAuthToken): void {
     const held = this.#held;
-    if (held?.lease.token.accessToken === token.accessToken) this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
+    if (held?.lease.token.accessToken !== token.accessToken) return;
+    this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
+    this.#options.source.discard?.(token);
   }
 
   /** Starts no renewal from now on, and waits for the one under way, if any; calls that need a token are refused. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#options.source.close?.();
     await this.#pending?.catch(() => {});
   }
 

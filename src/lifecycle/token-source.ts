@@ -1,4 +1,4 @@
-import type { TokenLease } from '../token.ts';
+import type { OAuthToken, TokenLease } from '../token.ts';
 
 /**
  * Anything that can produce a token: the token endpoint, a user's token provider, later a shared store.
@@ -6,6 +6,10 @@ import type { TokenLease } from '../token.ts';
  */
 export interface TokenSource {
   token(): Promise<TokenLease>;
+  /** The token will not be used again (the API refused it, or it was revoked): a source that shares it stops sharing it. */
+  discard?(token: OAuthToken): void;
+  /** Ends the source's waits and background work; a wait under way rejects. */
+  close?(): void;
 }
 
 /**
