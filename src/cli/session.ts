@@ -20,8 +20,16 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** `apiUrl`: the API the command calls through `client.fetch`; the token is sent to its origin only. */
-export async function openSession(context: CommandContext, apiUrl?: URL): Promise<Session> {
+/** What getToken rejects with, in a session opened `cachedOnly`, when the cache holds no token. */
+export class NothingCached extends Error {
+  override name = 'NothingCached';
+}
+
+/**
+ * `apiUrl`: the API the command calls through `client.fetch`; the token is sent to its origin only.
+ * `cachedOnly`: tokens come from the cache or not at all (the token endpoint is never asked for one).
+ */
+export async function openSession(context: CommandContext, apiUrl?: URL, { cachedOnly = false } = {}): Promise<Session> {
   const settings = await clientSettings(context.options, context.env);
   if (settings.clientId === undefined) {
     throw new UsageError('No client id. Give --client-id ID, set OAUTH_CCG_CLIENT_ID, or use a profile with a clientId (--profile NAME).');
@@ -56,10 +64,24 @@ export async function openSession(context: CommandContext, apiUrl?: URL): Promis
       ...credentialFields(credentials),
       ...(settings.scopes.length > 0 && { oAuthScopes: settings.scopes }),
       ...(settings.resources.length > 0 && { oAuthResource: settings.resources }),
+      // The library reads the store before asking the provider, so this provider is asked only when the cache has nothing.
+      ...(cachedOnly && {
+        oAuthTokenProvider: () => {
+          throw new NothingCached('No cached token.');
+        },
+      }),
     },
   };
   const client = new Client(configuration);
-  return { client, settings, cache, close: () => client.close() };
+  return {
+    client,
+    settings,
+    cache,
+    async close() {
+      await client.close();
+      await cache?.settle();
+    },
+  };
 }
 
 function credentialFields(credentials: Credentials): ClientConfiguration['clientCredentialsAuthCredentials'] {

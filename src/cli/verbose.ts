@@ -77,7 +77,8 @@ function describeEvent(event: OAuthEvent): string | undefined {
       const { tokenType, expiry, scope } = event.token;
       const from = event.source === 'store' ? 'the cache' : event.source === 'endpoint' ? 'the token endpoint' : 'the provider';
       const expires = expiry === undefined ? '' : `, ${expiryPhrase(expiry, Date.now() / 1000)}`;
-      return `${tokenType} token from ${from}${expires}${scope === undefined ? '' : `, scope "${scope}"`}`;
+      // "type Bearer," not "Bearer token": the redaction takes a word after "Bearer " for a credential.
+      return `a token from ${from} (type ${tokenType}${expires}${scope === undefined ? '' : `, scope "${scope}"`})`;
     }
     case 'token-rejected':
       return 'the API refused the token (401): getting a new one and sending the request again';
