@@ -2,7 +2,7 @@
 // exit status of each class of failure, where a secret may and may not appear.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAuthorizationServer, WRONG_ISSUER, type AuthorizationServer, type RegisteredClient } from './support/authorization-server.ts';
 import { createCliHome, type CliHome, type CliRun } from './support/cli.ts';
@@ -157,6 +157,63 @@ describe('header', () => {
   test('--dpop without --url is a usage error, before any token request', async () => {
     assertFailed(await home.run(['header', '--dpop'], { env: clientEnv() }), 2, /--dpop needs --url/);
     assert.equal(server.tokenRequests.length, 0);
+  });
+});
+
+describe('curl', () => {
+  test("the real curl gets the header, and keeps the caller's stdin for its own -d @-", async () => {
+    const whoami = await home.run(['curl', '--no-cache', '--scope', 'read', '--', '-sS', `${server.apiUrl}/whoami`], { env: clientEnv() });
+    assertSucceeded(whoami);
+    assert.deepEqual(JSON.parse(whoami.stdout), { clientId: server.clients.basic.id, scope: 'read' });
+    assert.equal(server.apiRequests[0]?.authorization, `Bearer ${issuedTokens()[0]}`);
+
+    const echo = await home.run(['curl', '--no-cache', '--', '-sS', '-H', 'content-type: text/plain', '--data-binary', '@-', `${server.apiUrl}/echo`], { env: clientEnv(), stdin: 'from stdin' });
+    assertSucceeded(echo);
+    assert.equal(echo.stdout, 'from stdin');
+  });
+
+  test('--dpop --url: the real curl sends a DPoP token and a proof the API accepts', async () => {
+    const url = `${server.apiUrl}/whoami`;
+    const run = await home.run(['curl', '--dpop', '--url', url, '--', '-sS', '--fail', url], { env: clientEnv() });
+    assertSucceeded(run);
+    assert.equal(server.apiRequests[0]?.outcome, 'ok');
+    assert.match(server.apiRequests[0]?.authorization ?? '', /^DPoP /);
+  });
+
+  test("the token is in no process's argv: a stand-in curl records its own and every other process's", async () => {
+    const bin = join(home.path, 'stand-in-bin');
+    await mkdir(bin, { recursive: true });
+    const records = join(home.path, 'stand-in-records');
+    // It copies the config curl would read (fd 4), its own arguments, and the command line of every process
+    // it can see, then exits with a status of its own, which the command must pass on.
+    await writeFile(join(bin, 'curl'), `#!/bin/sh
+cat /dev/fd/4 > '${records}.config'
+printf '%s\n' "$@" > '${records}.argv'
+for cmdline in /proc/[0-9]*/cmdline; do cat "$cmdline" 2>/dev/null; echo; done > '${records}.processes'
+exit 7
+`, { mode: 0o755 });
+    const run = await home.run(['curl', '--no-cache', '--', '-s', 'https://api.example/things'], { env: { ...clientEnv(), PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(run.code, 7, run.stderr);
+    const token = issuedTokens()[0]!;
+    assert.equal(await readFile(`${records}.config`, 'utf8'), `header = "Authorization: Bearer ${token}"\n`);
+    assert.deepEqual((await readFile(`${records}.argv`, 'utf8')).trim().split('\n'), ['-K', '/dev/fd/4', '-s', 'https://api.example/things']);
+    // Each line a process, its arguments separated by NUL as /proc has them.
+    const processes = (await readFile(`${records}.processes`, 'utf8')).replaceAll('\0', ' ');
+    assert.match(processes, /src\/cli\/main\.ts curl/, 'the command itself was among the processes seen');
+    assert.ok(!processes.includes(token), 'no process has the token in its argv');
+    // The secret is a fixture other suites on this machine may pass around: only this command's processes count.
+    const ours = processes.split('\n').filter((line) => /src\/cli\/main\.ts|\/dev\/fd\/4|^cat /.test(line));
+    assert.ok(ours.length >= 2, ours.join('\n'));
+    assert.ok(!ours.some((line) => line.includes(server.clients.basic.secret)), 'nor the secret');
+  });
+
+  test('curl missing from PATH: exit 127 and what to do', async () => {
+    const bin = join(home.path, 'no-curl-bin');
+    await mkdir(bin, { recursive: true });
+    await symlink('/bin/cat', join(bin, 'cat')).catch(() => {});
+    const run = await home.run(['curl', '--no-cache', '--', 'https://api.example/things'], { env: { ...clientEnv(), PATH: bin } });
+    assert.equal(run.code, 127);
+    assert.match(run.stderr, /curl was not found on PATH/);
   });
 });
 
