@@ -14,7 +14,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { optionalModulesInCore } from '../../bench/size/size.ts';
 import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
-import { core, entryPoints, manifest } from './entry-points.ts';
+import { commands, core, entryPoints, manifest } from './entry-points.ts';
 
 const SCRATCH = resolve('node_modules/.cache/oauth-ccg-package-check');
 const CONSUMER_FILES = resolve('test/package/consumer');
@@ -120,8 +120,12 @@ test('arethetypeswrong finds types, and no problem, for every entry point under 
   assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), Object.keys(manifest.exports).sort());
 });
 
-test("no optional entry point's modules, nor any lazily loaded dependency's, are in the client_secret path's start-up chunks", async (t) => {
-  const optionalParts = [...entryPoints.filter((entry) => entry !== core).map((entry) => entry.specifier), ...Object.keys(manifest.dependencies ?? {})];
+test("no optional entry point's modules, nor any lazily loaded dependency's, nor the command's, are in the client_secret path's start-up chunks", async (t) => {
+  const optionalParts = [
+    ...entryPoints.filter((entry) => entry !== core).map((entry) => entry.specifier),
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...commands.map((command) => `bin ${command.name}`),
+  ];
   if (optionalParts.length === 0) return t.skip('no optional entry point and no dependency yet: every export is the core');
   // Every optional part checked, each found in none of the start-up chunks.
   assert.deepEqual(await optionalModulesInCore('src'), Object.fromEntries(optionalParts.map((part) => [part, []])));
@@ -183,6 +187,13 @@ describe('a scratch project that installs the tarball', () => {
       await run(join(SCRATCH, 'node_modules/.bin', name), ['--help'], SCRATCH);
     }
   });
+});
+
+test('npx oauth-ccg --version works from the tarball installed in an empty folder, without the optional peers', async () => {
+  const empty = join(SCRATCH, 'npx-in-an-empty-folder');
+  await mkdir(empty);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball], empty);
+  assert.equal(await run('npx', ['--no-install', 'oauth-ccg', '--version'], empty), `${manifest.version}\n`);
 });
 
 /** Writes a consumer project: its package.json and tsconfig.json, the shared program, and a module importing every entry point (so each one's types are checked). */
