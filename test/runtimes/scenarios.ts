@@ -2,7 +2,7 @@
 // Web-standard APIs only — fetch, URL, timers, Promise — like the library itself: no node:assert, no
 // process, no Deno or Bun namespace. A later feature adds its scenarios to this list; one that a runtime
 // cannot run says so through `unsupportedBecause`, and the run reports it by name.
-import { ApiError, Client, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import { ApiError, Client, MemoryTokenStore, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
 import type { World } from './world.ts';
 
 export interface Scenario {
@@ -212,6 +212,23 @@ export const scenarios: Scenario[] = [
       expect(response.status, 200, 'status at the mTLS API');
       expect(((await response.json()) as { clientId: string }).clientId, world.mtls.clientId, 'client id seen by the API');
       expect((await tokenRequests(world)) - before, 1, 'token requests');
+    },
+  },
+  {
+    name: 'five clients sharing a MemoryTokenStore: 500 concurrent first calls make 1 token request; a 401 storm among them, 1 more',
+    async run(world) {
+      const tokenStore = new MemoryTokenStore();
+      const clients = Array.from({ length: 5 }, () => clientFor(world, { tokenStore }));
+      const callAll = async () => {
+        const statuses = await Promise.all(clients.flatMap((client) => Array.from({ length: 100 }, () => client.fetch('/whoami').then((response) => response.status))));
+        expect(statuses.filter((status) => status === 200).length, 500, 'calls answered 200');
+      };
+      const before = await tokenRequests(world);
+      await callAll();
+      expect((await tokenRequests(world)) - before, 1, 'token requests for the first calls');
+      await control(world, 'POST', '/revoke');
+      await callAll();
+      expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
     },
   },
   {
