@@ -1,8 +1,8 @@
 // The `oauth-ccg` command, run as a child process against oidc-provider: every command and format, the
 // exit status of each class of failure, where a secret may and may not appear.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAuthorizationServer, WRONG_ISSUER, type AuthorizationServer, type RegisteredClient } from './support/authorization-server.ts';
 import { createCliHome, type CliHome, type CliRun } from './support/cli.ts';
@@ -115,19 +115,142 @@ describe('token', () => {
     );
   });
 
-  test('--cert and --key: tls_client_auth at the mTLS endpoint, a certificate-bound token', async () => {
+  test('--cert and --key: tls_client_auth at the mTLS endpoint, a certificate-bound token, cached', async () => {
     const { tlsClientAuth } = server.clients;
     const files = { cert: join(home.path, 'client.pem'), key: join(home.path, 'client.key'), ca: join(home.path, 'ca.pem') };
     await writeFile(files.cert, tlsClientAuth.certificate.cert);
     await writeFile(files.key, tlsClientAuth.certificate.key, { mode: 0o600 });
     await writeFile(files.ca, server.certificates.ca);
-    const run = await home.run(['token', '--no-cache', '--client-id', tlsClientAuth.id, '--token-url', server.mtls.tokenUrl, '--cert', files.cert, '--key', files.key], {
-      env: { NODE_EXTRA_CA_CERTS: files.ca },
-    });
+    const fresh = await createCliHome();
+    const args = ['token', '--client-id', tlsClientAuth.id, '--token-url', server.mtls.tokenUrl, '--cert', files.cert, '--key', files.key];
+    const run = await fresh.run(args, { env: { NODE_EXTRA_CA_CERTS: files.ca } });
     assertSucceeded(run);
+    // With no secret to seal it with, the cache seals the token with the certificate's key.
+    const cached = await fresh.run(args, { env: { NODE_EXTRA_CA_CERTS: files.ca } });
+    await fresh.remove();
+    assertSucceeded(cached);
+    assert.equal(cached.stdout, run.stdout);
+    assert.equal(server.tokenRequests.length, 1);
     const [request] = server.tokenRequests;
     assert.equal(request?.authMethod, 'tls_client_auth');
     assert.equal((await server.describeToken(run.stdout.trim()))?.certificateThumbprint, tlsClientAuth.certificate.thumbprint);
+  });
+});
+
+describe('cache', () => {
+  /** Each test with an empty home: its own cache. */
+  let fresh: CliHome;
+  beforeEach(async () => {
+    fresh = await createCliHome();
+  });
+  afterEach(() => fresh.remove());
+
+  test('a second run makes no token request; -v says the token came from the cache', async () => {
+    const first = await fresh.run(['token'], { env: clientEnv() });
+    assertSucceeded(first);
+    const second = await fresh.run(['token', '-v'], { env: clientEnv() });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+    assert.match(second.stderr, /a token from the cache \(type Bearer, expires in 4 min \d+ s\)/);
+    assert.doesNotMatch(second.stderr, /^> /m, 'no HTTP exchange');
+    assert.equal(server.tokenRequests.length, 1);
+  });
+
+  test('ten runs at once make one token request between them', async () => {
+    server.setTokenEndpointDelay(300);
+    const runs = await Promise.all(Array.from({ length: 10 }, () => fresh.run(['token'], { env: clientEnv() })));
+    for (const run of runs) assertSucceeded(run);
+    assert.equal(new Set(runs.map((run) => run.stdout)).size, 1, 'one token for all');
+    assert.equal(server.tokenRequests.length, 1);
+  });
+
+  test('files 0600 in a 0700 directory; no secret or token in any name, nor in clear in any file', async () => {
+    const { basic } = server.clients;
+    assertSucceeded(await fresh.run(['token', '--scope', 'read'], { env: clientEnv() }));
+    const token = issuedTokens()[0]!;
+    assert.equal((await stat(fresh.cacheDirectory)).mode & 0o777, 0o700);
+    const names = await readdir(fresh.cacheDirectory);
+    assert.deepEqual(names.map((name) => name.replace(/^[\w-]{43}\./, '<digest>.')).sort(), ['<digest>.identity.json', '<digest>.token']);
+    for (const name of names) {
+      const path = join(fresh.cacheDirectory, name);
+      assert.equal((await stat(path)).mode & 0o777, 0o600, name);
+      const content = await readFile(path, 'utf8');
+      for (const secret of [token, basic.secret]) {
+        assert.ok(!name.includes(secret) && !content.includes(secret), `${name} holds a secret`);
+      }
+    }
+  });
+
+  test('cache list: identities, scopes and expiry, never a token; cache clear removes them', async () => {
+    const { basic, post } = server.clients;
+    assertSucceeded(await fresh.run(['token', '--scope', 'read', '--resource', server.resources.apiOne], { env: clientEnv() }));
+    assertSucceeded(await fresh.run(['token', '--issuer', server.issuer], { env: { ...clientEnv(post), OAUTH_CCG_TOKEN_URL: undefined } }));
+    const list = await fresh.run(['cache', 'list']);
+    assertSucceeded(list);
+    assert.match(list.stdout, new RegExp(`^${basic.id} at ${server.tokenUrl}\n {2}Bearer token, expires in 4 min \\d+ s\n {2}scopes: read; granted: read\n {2}resources: ${server.resources.apiOne}$`, 'm'));
+    assert.match(list.stdout, new RegExp(`^${post.id} at ${server.issuer}$`, 'm'));
+    const json = await fresh.run(['cache', 'list', '--format', 'json']);
+    assertSucceeded(json);
+    assert.deepEqual((JSON.parse(json.stdout) as { clientId: string }[]).map((identity) => identity.clientId).sort(), [basic.id, post.id].sort());
+    for (const secret of [...issuedTokens(), basic.secret, post.secret]) assert.ok(!(list.stdout + json.stdout).includes(secret));
+
+    const clear = await fresh.run(['cache', 'clear']);
+    assertSucceeded(clear);
+    assert.match(clear.stdout, /Removed the token cache \(2 identities\)/);
+    assert.equal((await fresh.run(['cache', 'list'])).stdout, 'No cached tokens.\n');
+    assertSucceeded(await fresh.run(['token'], { env: clientEnv() }));
+    assert.equal(server.tokenRequests.length, 3, 'the token is fetched again');
+  });
+
+  test('revoke: at the server, then out of the cache; with nothing cached, nothing is asked of anyone', async () => {
+    const env = { ...clientEnv(), OAUTH_CCG_REVOCATION_URL: server.revocationUrl };
+    assertSucceeded(await fresh.run(['token'], { env }));
+    const token = issuedTokens()[0]!;
+    const revoke = await fresh.run(['revoke'], { env });
+    assertSucceeded(revoke);
+    assert.match(revoke.stdout, /Revoked the cached token/);
+    assert.equal(server.revocationRequests.length, 1);
+    assert.equal(await server.describeToken(token), undefined, 'the server forgot the token');
+    assert.equal((await fresh.run(['cache', 'list'])).stdout, 'No cached tokens.\n');
+
+    const again = await fresh.run(['revoke'], { env });
+    assertSucceeded(again);
+    assert.match(again.stdout, /nothing to revoke/);
+    assert.equal(server.revocationRequests.length, 1);
+    assert.equal(server.tokenRequests.length, 1, 'no token fetched just to revoke it');
+    assertSucceeded(await fresh.run(['token'], { env }));
+    assert.equal(server.tokenRequests.length, 2);
+  });
+
+  test('fetch with a cached token the API refuses: a new token, one replay, and the new token cached', async () => {
+    assertSucceeded(await fresh.run(['token'], { env: clientEnv() }));
+    await server.revokeAllTokens();
+    const run = await fresh.run(['fetch', `${server.apiUrl}/whoami`], { env: clientEnv() });
+    assertSucceeded(run);
+    assert.equal(JSON.parse(run.stdout).clientId, server.clients.basic.id);
+    assert.deepEqual(server.apiRequests.map((request) => request.outcome), ['invalid_token', 'ok']);
+    assert.equal(server.tokenRequests.length, 2);
+    assert.equal((await fresh.run(['token'], { env: clientEnv() })).stdout, `${issuedTokens()[1]}\n`);
+    assert.equal(server.tokenRequests.length, 2);
+  });
+
+  test('--no-cache and --dpop touch nothing on disk', async () => {
+    assertSucceeded(await fresh.run(['token', '--no-cache'], { env: clientEnv() }));
+    assertSucceeded(await fresh.run(['header', '--dpop', '--url', `${server.apiUrl}/whoami`], { env: clientEnv() }));
+    await assert.rejects(stat(join(fresh.path, '.cache')), { code: 'ENOENT' });
+  });
+
+  test('a cache directory others can read, or that another user owns, is refused: exit 2, and the fix', async () => {
+    await mkdir(fresh.cacheDirectory, { recursive: true, mode: 0o755 });
+    await chmod(fresh.cacheDirectory, 0o755);
+    assertFailed(await fresh.run(['token'], { env: clientEnv() }), 2, /has mode 755.*chmod 700.*--no-cache/s);
+    assertFailed(await fresh.run(['cache', 'list']), 2, /has mode 755/);
+    if (process.getuid?.() === 0) {
+      await chmod(fresh.cacheDirectory, 0o700);
+      await chown(fresh.cacheDirectory, 1, 1);
+      assertFailed(await fresh.run(['token'], { env: clientEnv() }), 2, /is owned by user 1/);
+    }
+    assert.equal(server.tokenRequests.length, 0);
   });
 });
 

@@ -44,7 +44,7 @@ export async function openSession(context: CommandContext, apiUrl?: URL, { cache
   const baseFetch = credentials.certificate ? await certificateFetch(credentials.certificate) : undefined;
   const fetchImplementation = verbose ? verbose.fetch(baseFetch ?? ((input, init) => fetch(input, init))) : baseFetch;
   // A DPoP token is bound to a key that lives as long as this process: caching it would help no one.
-  const cache = settings.cache && !settings.dpop ? await (await import('./cache.ts')).openCache(context.env, settings) : undefined;
+  const cache = settings.cache && !settings.dpop ? (await import('./cache.ts')).openCache(context.env, settings, credentials, context.diagnostics.detail) : undefined;
   const listeners = [verbose?.onEvent, cache?.onEvent].filter((listener) => listener !== undefined);
 
   const configuration: ClientConfiguration = {
