@@ -1,7 +1,6 @@
 // The client's credentials, read from where the settings say: the secret from the environment, a file or
 // standard input; keys and certificates from files. Messages name the file, never what is in it.
 import { readFile } from 'node:fs/promises';
-import { text } from 'node:stream/consumers';
 import { UsageError } from './exit-codes.ts';
 import type { ClientSettings } from './settings.ts';
 
@@ -40,7 +39,7 @@ async function readSecret(settings: ClientSettings, env: NodeJS.ProcessEnv, stdi
       ? env.OAUTH_CCG_CLIENT_SECRET
       : source.from === 'file'
         ? await readCredentialFile(source.path, 'client secret file')
-        : await text(stdin);
+        : await (await import('node:stream/consumers')).text(stdin);
   // A file or a pipe (echo, a heredoc) ends the secret with a newline that is not part of it.
   const trimmed = secret?.replace(/\r?\n$/, '');
   if (!trimmed) throw new UsageError(`The client secret from ${describe(source)} is empty.`);

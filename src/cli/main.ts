@@ -2,17 +2,11 @@
 // `oauth-ccg`: the command line. This module reads the command line and hands over to the command's own
 // module, imported only then: a cached `oauth-ccg token` loads the token path and nothing else, so that
 // its cost stays close to Node's own start-up (the bench measures it).
-import { setFlagsFromString } from 'node:v8';
 import { readCommandLine, type CommandName } from './arguments.ts';
 import type { Command } from './context.ts';
 import { createDiagnostics, type Diagnostics } from './diagnostics.ts';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
 import { OptionReader } from './settings.ts';
-
-// Node's fetch parses HTTP with a WebAssembly module that V8 recompiles in the background once it runs,
-// and Node waits for that compilation before it exits: half a second of a command that makes one or two
-// requests. Its baseline compiler alone (Liftoff) is plenty for that, and set now, before the first fetch.
-setFlagsFromString('--liftoff-only');
 
 const COMMANDS: Record<CommandName, () => Promise<{ run: Command }>> = {
   token: () => import('./commands/token.ts'),

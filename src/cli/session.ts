@@ -9,6 +9,7 @@ import type { TokenCache } from './cache.ts';
 import type { CommandContext } from './context.ts';
 import { readCredentials, type Credentials } from './credentials.ts';
 import { UsageError } from './exit-codes.ts';
+import { commandFetch } from './network.ts';
 import { clientSettings, type ClientSettings } from './settings.ts';
 
 export interface Session {
@@ -37,12 +38,15 @@ export async function openSession(context: CommandContext, apiUrl?: URL, { cache
   if (settings.tokenUrl === undefined && settings.issuer === undefined) {
     throw new UsageError('No token endpoint. Give --token-url URL or --issuer URL (or OAUTH_CCG_TOKEN_URL, OAUTH_CCG_ISSUER, or a profile).');
   }
+  if (settings.authMethod?.endsWith('tls_client_auth') && settings.certFile === undefined) {
+    throw new UsageError(`${settings.authMethod} needs the client certificate: --cert FILE --key FILE.`);
+  }
   const credentials = await readCredentials(settings, context.env, context.stdin);
   const verbose = context.diagnostics.verbose
     ? (await import('./verbose.ts')).verboseLog(context.diagnostics, [credentials.secret ?? ''], apiUrl?.origin)
     : undefined;
-  const baseFetch = credentials.certificate ? await certificateFetch(credentials.certificate) : undefined;
-  const fetchImplementation = verbose ? verbose.fetch(baseFetch ?? ((input, init) => fetch(input, init))) : baseFetch;
+  const networkFetch = commandFetch(credentials.certificate ? await certificateFetch(credentials.certificate) : undefined);
+  const fetchImplementation = verbose ? verbose.fetch(networkFetch) : networkFetch;
   // A DPoP token is bound to a key that lives as long as this process: caching it would help no one.
   const cache = settings.cache && !settings.dpop ? (await import('./cache.ts')).openCache(context.env, settings, credentials, context.diagnostics.detail) : undefined;
   const listeners = [verbose?.onEvent, cache?.onEvent].filter((listener) => listener !== undefined);
@@ -56,7 +60,7 @@ export async function openSession(context: CommandContext, apiUrl?: URL, { cache
     ...(settings.authMethod !== undefined && { tokenEndpointAuthMethod: settings.authMethod as TokenEndpointAuthMethod }),
     ...(settings.timeout !== undefined && { timeout: settings.timeout }),
     ...(settings.dpop && { dpop: true }),
-    ...(fetchImplementation && { fetch: fetchImplementation }),
+    fetch: fetchImplementation,
     ...(cache && { tokenStore: cache.store }),
     ...(listeners.length > 0 && { onEvent: (event: OAuthEvent) => listeners.forEach((listener) => listener(event)) }),
     clientCredentialsAuthCredentials: {

@@ -5,6 +5,7 @@ import type { OAuthEvent } from '../events.ts';
 import { KnownSecrets, redactBody, redactText } from '../redaction.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { expiryPhrase } from './duration.ts';
+import { withMarksOf } from './network.ts';
 
 /** The most of a body -v shows: a token response is far smaller, and a large body says nothing more. */
 const SHOWN_BODY = 2048;
@@ -30,7 +31,7 @@ export function verboseLog(diagnostics: Diagnostics, secrets: readonly string[],
 
   return {
     fetch(inner) {
-      const logged = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+      return withMarksOf(inner, async (input, init) => {
         // Read from the arguments, not a Request built from them: that would take a stream body from its sender.
         const url = input instanceof Request ? input.url : String(input);
         const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
@@ -54,10 +55,7 @@ export function verboseLog(diagnostics: Diagnostics, secrets: readonly string[],
           if (body !== '') show('<', redactBody(body.slice(0, SHOWN_BODY), known.scrub) + (body.length > SHOWN_BODY ? ' …' : ''));
         }
         return response;
-      };
-      // Whatever marks the inner fetch (mtlsFetch says it presents a certificate) must mark this one too.
-      for (const key of Object.getOwnPropertySymbols(inner)) Object.defineProperty(logged, key, { value: (inner as unknown as Record<symbol, unknown>)[key] });
-      return logged as typeof fetch;
+      });
     },
 
     onEvent(event) {

@@ -5,7 +5,6 @@
 // Why the shell: Node gives a child's extra stdio a socket pair, not a pipe, and on Linux /dev/fd/N of a
 // socket cannot be opened — curl then refuses -K, and silently sends no header for `-H @/dev/fd/N`.
 // A pipe made by sh can. curl keeps the caller's stdin, so `-d @-` and `-T -` still read it.
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Command } from '../context.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -45,7 +44,9 @@ function curlConfig(headers: Record<string, string>): string {
 }
 
 /** Runs curl with `config` on fd 4 and resolves with its exit status (128 + the signal's number if a signal ended it). */
-function runCurl(config: string, curlArguments: readonly string[]): Promise<number> {
+async function runCurl(config: string, curlArguments: readonly string[]): Promise<number> {
+  // Imported here: the command line is one bundle, whose static imports every command would load.
+  const { spawn } = await import('node:child_process');
   // -q (ignore .curlrc) only works as curl's first argument.
   const [first, ...rest] = curlArguments;
   const leading = first === '-q' || first === '--disable' ? [first] : [];

@@ -5,6 +5,7 @@ import { requireSafeUrl } from '../../client/configuration.ts';
 import { discoverAuthorizationServer, type AuthorizationServerMetadata } from '../../protocol/discovery.ts';
 import type { Command } from '../context.ts';
 import { printable } from '../diagnostics.ts';
+import { commandFetch } from '../network.ts';
 import { UsageError } from '../exit-codes.ts';
 import { timeoutOption } from '../settings.ts';
 import { formatOption } from '../token-format.ts';
@@ -20,8 +21,7 @@ export const run: Command = async (context) => {
   const issuer = new URL(operands[0]!);
   requireSafeUrl(issuer, 'The issuer', false);
   const timeout = timeoutOption(context.options) ?? DEFAULT_TIMEOUT_MS;
-  const plainFetch: typeof fetch = (input, init) => fetch(input, init);
-  const fetchImplementation = context.diagnostics.verbose ? (await import('../verbose.ts')).verboseLog(context.diagnostics, []).fetch(plainFetch) : plainFetch;
+  const fetchImplementation = context.diagnostics.verbose ? (await import('../verbose.ts')).verboseLog(context.diagnostics, []).fetch(commandFetch()) : commandFetch();
   const metadata = await discoverAuthorizationServer(issuer, { timeout, fetch: fetchImplementation, scrub: (text) => text });
   const fields = rfcFields(metadata);
   context.stdout.write(format === 'json' ? `${JSON.stringify(fields, null, 2)}\n` : printable(asText(fields)));

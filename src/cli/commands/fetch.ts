@@ -1,9 +1,7 @@
 // `oauth-ccg fetch [options] <url>`: one authorized request through the library's client.fetch (the
 // token sent to the URL's origin only, a 401 answered with a new token and one replay), the response
 // body on stdout as it arrives. -X, -H and -d as curl has them.
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { buffer } from 'node:stream/consumers';
 import type { Command, CommandContext } from '../context.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { openSession } from '../session.ts';
@@ -18,7 +16,9 @@ export const run: Command = async (context) => {
   try {
     const response = await session.client.fetch(url, init);
     if (response.body) {
-      for await (const chunk of response.body) if (!context.stdout.write(chunk)) await once(context.stdout, 'drain');
+      for await (const chunk of response.body) {
+        if (!context.stdout.write(chunk)) await new Promise((resolve) => context.stdout.once('drain', resolve));
+      }
     }
     if (response.status < 400) return EXIT.ok;
     context.diagnostics.error([`The API answered HTTP ${response.status} ${response.statusText} (${url.origin}${url.pathname}).`]);
@@ -51,7 +51,8 @@ async function dataOf(data: string, context: CommandContext): Promise<string | U
   if (!data.startsWith('@')) return data;
   if (data === '@-') {
     if (context.options.get('client-secret-stdin')) throw new UsageError('Standard input can carry the client secret or the body (-d @-), not both.');
-    return buffer(context.stdin);
+    // Imported here: the command line is one bundle, whose static imports every command would load.
+    return (await import('node:stream/consumers')).buffer(context.stdin);
   }
   const path = data.slice(1);
   try {

@@ -2,7 +2,6 @@
 // claims, with times in words. Nothing is verified, and the output says so: RFC 9068 §6 forbids a client
 // to rely on an access token's contents, which only the API may interpret. Without an argument, the
 // token the options name (from the cache, or fetched).
-import { text } from 'node:stream/consumers';
 import type { Command, CommandContext } from '../context.ts';
 import { printable } from '../diagnostics.ts';
 import { expiryPhrase, humanDuration } from '../duration.ts';
@@ -30,7 +29,8 @@ export const run: Command = async (context) => {
 };
 
 async function tokenToInspect(context: CommandContext, operand: string | undefined): Promise<string> {
-  if (operand === '-') return (await text(context.stdin)).trim();
+  // Imported here: the command line is one bundle, whose static imports every command would load.
+  if (operand === '-') return (await (await import('node:stream/consumers')).text(context.stdin)).trim();
   if (operand !== undefined) return operand.trim();
   const session = await openSession(context);
   try {
