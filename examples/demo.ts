@@ -6,6 +6,7 @@
 // walkthrough needs to reach them (the test client's id and secret are fixtures of this demo).
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type OAuthEvent } from 'oauth-ccg';
@@ -291,7 +292,8 @@ async function main(): Promise<number> {
 async function serve(): Promise<number> {
   const server = await startAuthorizationServer();
   const { basic } = server.clients;
-  const command = fileURLToPath(new URL('../dist/esm/cli/main.js', import.meta.url));
+  const { bin } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> };
+  const command = fileURLToPath(new URL(`../${bin['oauth-ccg']}`, import.meta.url));
   console.log(`oauth-ccg demo servers on loopback, running until Ctrl-C
    issuer           ${server.issuer}
    token endpoint   ${server.tokenUrl}

@@ -1,7 +1,7 @@
 // Builds dist/: an ES module copy (dist/esm) and a CommonJS copy (dist/cjs), each with declarations,
 // declaration maps and source maps. The maps point at ../../src, which the package ships. Then the
 // command line, `bin` in package.json: src/cli bundled with what it uses of the library into one file,
-// dist/esm/cli/main.js (see bundleCommand).
+// dist/cjs/cli/main.js (see bundleCommand).
 //
 // Why not plain `tsc -p`: the sources import each other as `./x.ts` and rely on
 // rewriteRelativeImportExtensions, which rewrites the JavaScript but leaves the declarations importing
@@ -61,24 +61,27 @@ function jsSpecifiers(context: ts.TransformationContext) {
 }
 
 /**
- * The command as one ES module: Node's loader reads, resolves and links each file of a module graph on its
- * own, which for the 50-odd modules of a cached `oauth-ccg token` cost more than Node's own start. The
- * commands' `import()`s stay lazy (each module's code runs only when imported); the packages stay outside,
- * loaded from node_modules as the library loads them. mtlsFetch stays the ES module copy's own module:
- * bundled, its static import of undici (an optional peer) would be hoisted and loaded by every run. The
- * map points at src/ too.
+ * The command as one CommonJS file in dist/cjs/cli: Node's ES module loader reads, resolves and links each
+ * file of a module graph on its own and builds a facade for each builtin it imports, which for the
+ * 50-odd modules of a cached `oauth-ccg token` cost more than Node's own start. The commands' `import()`s
+ * stay lazy (each module's code runs only when first imported), and so do the packages (jose, undici),
+ * loaded from node_modules as the library loads them. mtlsFetch stays the CommonJS copy's own module:
+ * bundled, its import of undici (an optional peer) would be required by every run. `import.meta.url`
+ * (the command finds its package.json from it) is the file's URL, as in an ES module. The map points at src/.
  */
 async function bundleCommand(): Promise<void> {
   const mtlsFetchOfTheCopy = { path: '../node/mtls-fetch.js', external: true };
   await build({
     plugins: [{ name: 'mtls-fetch', setup: (bundler) => bundler.onResolve({ filter: /\/node\/mtls-fetch\.ts$/ }, () => mtlsFetchOfTheCopy) }],
     entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/esm/cli/main.js',
+    outfile: 'dist/cjs/cli/main.js',
     bundle: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'error',

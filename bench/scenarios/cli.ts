@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { manifest } from '../../test/package/entry-points.ts';
 import { now } from '../clock.ts';
 import type { Contender } from '../contenders/contender.ts';
 import { describeError } from './calls.ts';
@@ -9,7 +10,7 @@ import { newEnv, withTimeout, wordsRow, type Context, type Figure, type Row, typ
 import { median } from './stats.ts';
 
 /** The built command, as `npx oauth-ccg` runs it (npm run bench builds first). */
-const COMMAND = 'dist/esm/cli/main.js';
+const COMMAND = manifest.bin!['oauth-ccg']!;
 /** Far beyond what the scenario takes, so that a hang fails the scenario instead of the run. */
 const TIMEOUT_MS = 180_000;
 

@@ -49,4 +49,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
   throw error;
 });
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the build bundles the command as CommonJS (scripts/build.ts says why).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

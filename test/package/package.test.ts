@@ -189,11 +189,18 @@ describe('a scratch project that installs the tarball', () => {
   });
 });
 
-test('npx oauth-ccg --version works from the tarball installed in an empty folder, without the optional peers', async () => {
+test('npx oauth-ccg works from the tarball installed in an empty folder, without the optional peers: --version, and a token cached', async () => {
   const empty = join(SCRATCH, 'npx-in-an-empty-folder');
   await mkdir(empty);
   await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball], empty);
   assert.equal(await run('npx', ['--no-install', 'oauth-ccg', '--version'], empty), `${manifest.version}\n`);
+
+  const { id, secret } = server.clients.basic;
+  const env = { PATH: process.env.PATH, HOME: empty, OAUTH_CCG_TOKEN_URL: server.tokenUrl, OAUTH_CCG_CLIENT_ID: id, OAUTH_CCG_CLIENT_SECRET: secret };
+  const requestsBefore = server.tokenRequests.length;
+  const first = await run('npx', ['--no-install', 'oauth-ccg', 'token'], empty, { env });
+  assert.equal(await run('npx', ['--no-install', 'oauth-ccg', 'token'], empty, { env }), first, 'the second from the cache');
+  assert.deepEqual(server.tokenRequests.slice(requestsBefore).map((request) => `${request.accessToken}\n`), [first]);
 });
 
 /** Writes a consumer project: its package.json and tsconfig.json, the shared program, and a module importing every entry point (so each one's types are checked). */
@@ -209,9 +216,9 @@ async function createConsumer(consumer: Consumer): Promise<string> {
 }
 
 /** Runs a command and resolves with its stdout; a failure carries its output. */
-async function run(command: string, args: string[], cwd: string, options: { allowFailure?: boolean } = {}): Promise<string> {
+async function run(command: string, args: string[], cwd: string, options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, ...(options.env && { env: options.env }) });
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
