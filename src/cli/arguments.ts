@@ -40,7 +40,7 @@ export type ParsedOptions = {
 };
 
 /** The options that say which client, which token and how: the same for every command that gets a token. */
-export const CLIENT_OPTIONS = [
+const CLIENT_OPTIONS = [
   'issuer', 'token-url', 'revocation-url', 'client-id', 'client-secret-file', 'client-secret-stdin', 'scope', 'resource',
   'auth-method', 'private-key', 'cert', 'key', 'dpop', 'profile', 'no-cache', 'timeout',
 ] as const satisfies readonly OptionName[];

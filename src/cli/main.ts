@@ -34,7 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
       stdout.write((await import('./help.ts')).helpText(line.command));
       return EXIT.ok;
     }
-    if (line.command === undefined) throw new UsageError('Give a command: token, header, curl, fetch, inspect, revoke, discover or cache. Run oauth-ccg --help.');
+    if (line.command === undefined) throw new UsageError(`Give a command: ${Object.keys(COMMANDS).join(', ')}. Run oauth-ccg --help.`);
     const { run } = await COMMANDS[line.command]();
     return await run({ line, options, env, stdin, stdout, diagnostics });
   } catch (error) {

@@ -7,7 +7,6 @@ import { homeDirectory } from './locations.ts';
 
 /** One profile, its file paths resolved (`~` to the home directory, relative ones to the config file's directory). */
 export interface Profile {
-  readonly name: string;
   readonly issuer?: string;
   readonly tokenUrl?: string;
   readonly revocationUrl?: string;
@@ -25,7 +24,7 @@ export interface Profile {
 type FieldKind = 'text' | 'path' | 'list' | 'boolean';
 
 /** The fields a profile may have; anything else is a mistake worth saying (a typo would otherwise be ignored). */
-const FIELDS: Record<Exclude<keyof Profile, 'name'>, FieldKind> = {
+const FIELDS: Record<keyof Profile, FieldKind> = {
   issuer: 'text',
   tokenUrl: 'text',
   revocationUrl: 'text',
@@ -90,27 +89,27 @@ async function readConfig(configFile: string, needed: boolean): Promise<ConfigFi
 
 function readProfile(name: string, value: unknown, configFile: string, env: NodeJS.ProcessEnv): Profile {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(configFile, `profile "${name}" is not an object.`);
-  const profile: Record<string, unknown> = { name };
+  const profile: Record<string, unknown> = {};
   for (const [field, fieldValue] of Object.entries(value)) {
     if (!Object.hasOwn(FIELDS, field)) {
       throw invalid(configFile, `profile "${name}" has an unknown field "${field}". Fields: ${Object.keys(FIELDS).join(', ')}.`);
     }
-    profile[field] = readField(FIELDS[field as keyof typeof FIELDS], fieldValue, () => `profile "${name}": ${field}`, configFile, env);
+    profile[field] = readField(FIELDS[field as keyof typeof FIELDS], fieldValue, `profile "${name}": ${field}`, configFile, env);
   }
   return profile as unknown as Profile;
 }
 
-function readField(kind: FieldKind, value: unknown, where: () => string, configFile: string, env: NodeJS.ProcessEnv): unknown {
+function readField(kind: FieldKind, value: unknown, where: string, configFile: string, env: NodeJS.ProcessEnv): unknown {
   switch (kind) {
     case 'boolean':
-      if (typeof value !== 'boolean') throw invalid(configFile, `${where()} must be true or false.`);
+      if (typeof value !== 'boolean') throw invalid(configFile, `${where} must be true or false.`);
       return value;
     case 'list':
-      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid(configFile, `${where()} must be an array of strings.`);
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid(configFile, `${where} must be an array of strings.`);
       return value;
     case 'text':
     case 'path':
-      if (typeof value !== 'string' || value === '') throw invalid(configFile, `${where()} must be a non-empty string.`);
+      if (typeof value !== 'string' || value === '') throw invalid(configFile, `${where} must be a non-empty string.`);
       return kind === 'path' ? resolvePath(value, dirname(configFile), env) : value;
   }
 }

@@ -28,8 +28,6 @@ export interface ClientSettings {
   readonly cache: boolean;
   /** Milliseconds, from `--timeout SECONDS`; the library's default when absent. */
   readonly timeout: number | undefined;
-  /** The profile the settings came from in part, if any. */
-  readonly profile: string | undefined;
 }
 
 /** Reads one option from the command line, else from the environment, by its type. */
@@ -54,7 +52,7 @@ export class OptionReader {
 }
 
 /** `--token-url` → `OAUTH_CCG_TOKEN_URL`. */
-export function environmentName(name: OptionName): string {
+function environmentName(name: OptionName): string {
   return `OAUTH_CCG_${name.toUpperCase().replaceAll('-', '_')}`;
 }
 
@@ -82,7 +80,6 @@ export async function clientSettings(options: OptionReader, env: NodeJS.ProcessE
     dpop: options.get('dpop') ?? profile?.dpop ?? false,
     cache: !options.get('no-cache'),
     timeout: timeoutOption(options),
-    profile: profile?.name,
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI_SOURCE = join(ROOT, 'src/cli/main.ts');
+const CLI_SOURCE = join(ROOT, 'src/cli/main.ts');
 
 export interface CliRun {
   code: number | null;
