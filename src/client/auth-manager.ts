@@ -8,8 +8,6 @@ import type { TokenSource } from '../lifecycle/token-source.ts';
 import { resolveEndpoints, type EndpointResolver } from '../lifecycle/endpoints.ts';
 import { longestRetriedDuration, withRetries } from '../lifecycle/retry.ts';
 import { scheduleRenewal } from '../lifecycle/renewal-schedule.ts';
-import { SharedTokenSource } from '../lifecycle/shared-token-source.ts';
-import { openVault } from '../stores/token-vault.ts';
 import { tokenTypesFor } from '../protocol/dpop.ts';
 import { KnownSecrets } from '../redaction.ts';
 import { isTokenExpired, leaseToken, type OAuthToken, type TokenLease } from '../token.ts';
@@ -297,31 +295,42 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
 
 /**
  * The source behind a shared store: reads it first, and fetches from `source` for the fleet when it holds
- * the lock. The lock's lease is one request timeout; a waiter waits as long as a request with every retry could take.
+ * the lock. The lock's lease is one request timeout; a waiter waits as long as a request with every retry
+ * could take. Loaded on first need, so that a client without a store never loads (nor bundles at start-up) it.
  */
 function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource {
   const store = settings.store!;
   const { clockSkew, timeout, retry, dpop, emit } = settings;
-  return new SharedTokenSource({
-    source,
-    store: store.store,
-    storeTimeout: store.timeout,
-    leaseMs: timeout,
-    maxWaitMs: longestRetriedDuration(retry, timeout) + timeout,
-    // Jitter-free, so at its earliest: a token this process found due for renewal is never adopted again.
-    isFresh: (lease) => Date.now() < scheduleRenewal(lease, clockSkew, () => 0).renewAt,
-    vault: async () =>
-      openVault({
-        identity: tokenIdentity(settings),
-        dpopThumbprint: await dpop?.key.thumbprint(),
-        sealing: store.sealing,
-        secretMaterial: store.secretMaterial,
-        tokenTypes: tokenTypesFor(dpop),
-        defaultLifetime: settings.defaultLifetime,
-      }),
-    emit,
-    closedError: closed,
-  });
+  let shared: Promise<TokenSource> | undefined;
+  const load = () =>
+    (shared ??= Promise.all([import('../lifecycle/shared-token-source.ts'), import('../stores/token-vault.ts')]).then(
+      ([{ SharedTokenSource }, { openVault }]) =>
+        new SharedTokenSource({
+          source,
+          store: store.store,
+          storeTimeout: store.timeout,
+          leaseMs: timeout,
+          maxWaitMs: longestRetriedDuration(retry, timeout) + timeout,
+          // Jitter-free, so at its earliest: a token this process found due for renewal is never adopted again.
+          isFresh: (lease) => Date.now() < scheduleRenewal(lease, clockSkew, () => 0).renewAt,
+          vault: async () =>
+            openVault({
+              identity: tokenIdentity(settings),
+              dpopThumbprint: await dpop?.key.thumbprint(),
+              sealing: store.sealing,
+              secretMaterial: store.secretMaterial,
+              tokenTypes: tokenTypesFor(dpop),
+              defaultLifetime: settings.defaultLifetime,
+            }),
+          emit,
+          closedError: closed,
+        }),
+    ));
+  return {
+    token: () => load().then((loaded) => loaded.token()),
+    discard: (token) => void load().then((loaded) => loaded.discard?.(token)),
+    close: () => void shared?.then((loaded) => loaded.close?.()),
+  };
 }
 
 /**
