@@ -542,6 +542,17 @@ describe('output', () => {
     for (const secret of [token, basic.secret, Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')]) assert.ok(!run.stderr.includes(secret), secret);
   });
 
+  test("-v with fetch: the API's exchange shown, a token and the user's own credential headers redacted, the body on stdout only", async () => {
+    const run = await home.run(['fetch', '--no-cache', '-v', '-H', 'X-Api-Key: user-key-value', `${server.apiUrl}/whoami`], { env: clientEnv() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /> GET http:\/\/127\.0\.0\.1:\d+\/api\/whoami/);
+    assert.match(run.stderr, /> authorization: Bearer \[redacted\]/);
+    assert.match(run.stderr, /> x-api-key: \[redacted\]/);
+    assert.match(run.stderr, /< 200 OK/);
+    assert.doesNotMatch(run.stderr, /"clientId"/, 'the API body is the output, not a diagnostic');
+    for (const secret of [issuedTokens()[0]!, server.clients.basic.secret, 'user-key-value']) assert.ok(!run.stderr.includes(secret), secret);
+  });
+
   test('colour on a terminal, and never with NO_COLOR', async () => {
     // `script` gives the command a terminal; its output is what the terminal received.
     const onTerminal = (command: string, args: string[]): [string, string[]] => ['script', ['-qec', [command, ...args].map((arg) => `'${arg}'`).join(' '), '/dev/null']];

@@ -9,6 +9,9 @@ import { withMarksOf } from './network.ts';
 
 /** The most of a body -v shows: a token response is far smaller, and a large body says nothing more. */
 const SHOWN_BODY = 2048;
+const AUTHORIZATION = /^(?:proxy-)?authorization$/i;
+/** Headers whose values are credentials whatever their format: cookies, DPoP proofs, API keys and the like. */
+const CREDENTIAL_HEADER = /^(?:cookie|set-cookie|dpop)$|key|token|secret|password|credential|session/i;
 
 export interface VerboseLog {
   /** A fetch that reports each exchange made through `inner`. */
@@ -28,6 +31,9 @@ export function verboseLog(diagnostics: Diagnostics, secrets: readonly string[],
   const show = (prefix: string, text: string) => {
     for (const line of text.split('\n')) diagnostics.detail(`${prefix} ${line}`);
   };
+  // Whatever scheme or format a credential header has (a -H of the user's, a cookie of the API's), only its scheme is shown.
+  const header = (name: string, value: string) =>
+    `${name}: ${AUTHORIZATION.test(name) ? `${value.split(' ')[0]} [redacted]` : CREDENTIAL_HEADER.test(name) ? '[redacted]' : clean(value)}`;
 
   return {
     fetch(inner) {
@@ -37,7 +43,7 @@ export function verboseLog(diagnostics: Diagnostics, secrets: readonly string[],
         const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
         const toApi = apiOrigin !== undefined && new URL(url).origin === apiOrigin;
         show('>', `${method} ${clean(url)}`);
-        new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).forEach((value, name) => show('>', `${name}: ${clean(value)}`));
+        new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).forEach((value, name) => show('>', header(name, value)));
         if (!toApi && typeof init?.body === 'string') show('>', redactBody(init.body, known.scrub));
         else if (!toApi && init?.body instanceof URLSearchParams) show('>', redactBody(init.body.toString(), known.scrub));
         const started = performance.now();
@@ -49,7 +55,7 @@ export function verboseLog(diagnostics: Diagnostics, secrets: readonly string[],
           throw error;
         }
         show('<', `${response.status} ${response.statusText} (${Math.round(performance.now() - started)} ms)`);
-        response.headers.forEach((value, name) => show('<', `${name}: ${clean(value)}`));
+        response.headers.forEach((value, name) => show('<', header(name, value)));
         if (!toApi) {
           const body = await response.clone().text();
           if (body !== '') show('<', redactBody(body.slice(0, SHOWN_BODY), known.scrub) + (body.length > SHOWN_BODY ? ' …' : ''));
