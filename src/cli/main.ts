@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `oauth-ccg`: the command line. This module reads the command line and hands over to the command's own
-// module, imported only then: a cached `oauth-ccg token` loads the token path and nothing else, so that
-// its cost stays close to Node's own start-up (the bench measures it).
+// module, imported only then: a cached `oauth-ccg token` runs the token path and nothing else (the build
+// bundles every module into one file, whose modules run when first imported), so that its cost stays
+// close to Node's own start-up (the bench measures it).
 import { readCommandLine, type CommandName } from './arguments.ts';
 import type { Command } from './context.ts';
 import { createDiagnostics, type Diagnostics } from './diagnostics.ts';
