@@ -129,6 +129,17 @@ export type OAuthEvent =
       /** Why it could not be used. */
       readonly reason: 'malformed' | 'undecryptable' | 'foreign' | 'unusable-token';
     }
+  /**
+   * A server asked for a DPoP nonce (RFC 9449 §8, §9: 400 or 401 `use_dpop_nonce` with a `DPoP-Nonce`) and
+   * the request was sent again at once with it. Frequent ones mean the server rotates nonces faster than the
+   * client uses them.
+   */
+  | {
+      /** The event's kind. */
+      readonly type: 'dpop-nonce-retry';
+      /** Who asked: the token endpoint, or the API. */
+      readonly server: 'token-endpoint' | 'api';
+    }
   /** A user callback threw or rejected. The library carried on; this is the only place the error shows. */
   | {
       /** The event's kind. */

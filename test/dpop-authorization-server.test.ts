@@ -26,10 +26,13 @@ const outcomes = () => server.apiRequests.map((request) => request.outcome);
 test('a cold burst of 500 calls with nonces required at both ends: 1 token, 1 nonce retry, 500 successes', async () => {
   server.setDpopNonceRequired(true);
   server.setApiNonceRequired(true);
-  const client = dpopClient();
+  const retries: string[] = [];
+  const client = dpopClient({ onEvent: (event) => void (event.type === 'dpop-nonce-retry' && retries.push(event.server)) });
   const responses = await Promise.all(Array.from({ length: 500 }, () => client.fetch('/whoami')));
   assert.ok(responses.every((response) => response.status === 200));
   assert.deepEqual(server.tokenRequests.map((request) => request.status), [400, 200], 'one nonce demand, met once');
+  assert.equal(retries.filter((where) => where === 'token-endpoint').length, 1, 'the token endpoint retry is reported');
+  assert.equal(retries.filter((where) => where === 'api').length, outcomes().filter((outcome) => outcome === 'use_dpop_nonce').length, 'each API nonce replay is reported');
   assert.equal(server.tokenRequests[1]?.tokenType, 'DPoP');
   const token = client.clientCredentialsAuthManager.token!;
   assert.equal(token.tokenType, 'DPoP');

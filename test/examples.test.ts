@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startAuthorizationServer, type AuthorizationServer } from './support/authorization-server.ts';
+import { startRedisServer } from './support/redis-server.ts';
 
 let server: AuthorizationServer;
 let scratch: string;
@@ -243,6 +244,38 @@ test('dpop: a DPoP token bound to the proofs\' key, with nonces demanded at the 
   assert.notEqual(ownStack?.dpop?.jti, replay?.dpop?.jti, 'a new proof for each request');
 });
 
+test('axios: attachClient gives the instance the token, one token request for a burst', async () => {
+  const output = await runExample('axios');
+  assert.match(output, new RegExp(`^call: 200 \\{"clientId":"${server.clients.basic.id}"`));
+  assert.match(output, /\nburst: (200 \{"greeting":"hello"\}(, |\n)){5}$/);
+  assert.equal(server.tokenRequests.length, 1);
+  const token = server.tokenRequests[0]?.accessToken;
+  assert.deepEqual(server.apiRequests.map(({ method, authorization, outcome }) => [method, authorization, outcome]), [
+    ['GET', `Bearer ${token}`, 'ok'],
+    ...Array.from({ length: 5 }, () => ['POST', `Bearer ${token}`, 'ok']),
+  ]);
+});
+
+test('undici: undici.request and undici.fetch on the composed dispatcher carry the token', async () => {
+  const output = await runExample('undici');
+  assert.match(output, new RegExp(`^request: 200 \\{"clientId":"${server.clients.basic.id}".*\\nfetch: 200 \\{"clientId":"${server.clients.basic.id}"`, 's'));
+  assert.equal(server.tokenRequests.length, 1);
+  assert.deepEqual(server.apiRequests.map((request) => [request.authorization, request.outcome]), Array.from({ length: 2 }, () => [`Bearer ${server.tokenRequests[0]?.accessToken}`, 'ok']));
+});
+
+for (const example of ['ky', 'openapi-fetch']) {
+  test(`${example}: client.fetch given as its fetch authorizes its GET and its JSON POST`, async () => {
+    const output = await runExample(example);
+    assert.match(output, new RegExp(`^call: (200 )?\\{"clientId":"${server.clients.basic.id}"`));
+    assert.match(output, /\npost: (200 )?\{"greeting":"hello"\}\n$/);
+    assert.equal(server.tokenRequests.length, 1);
+    assert.deepEqual(server.apiRequests.map(({ method, path, outcome }) => [method, path, outcome]), [
+      ['GET', '/api/whoami', 'ok'],
+      ['POST', '/api/echo', 'ok'],
+    ]);
+  });
+}
+
 test('shutdown: await using closes the client, later calls are refused, and the process exits at once', async () => {
   const started = performance.now();
   const output = await runExample('shutdown');
@@ -251,4 +284,16 @@ test('shutdown: await using closes the client, later calls are refused, and the 
   assert.equal(server.apiRequests.length, 1, 'the closed client sent nothing');
   // Well below the token's renewal time (minutes): nothing kept the process alive.
   assert.ok(performance.now() - started < 15_000);
+});
+
+test('redis-fleet: four processes sharing through Redis make one token request', async () => {
+  const redis = await startRedisServer();
+  try {
+    const output = await runExample('redis-fleet', { REDIS_URL: redis.url });
+    assert.match(output, /4 processes, 100 calls answered 200/);
+    assert.match(output, /tokens fetched by the fleet: 1/);
+    assert.equal(server.tokenRequests.length, 1);
+  } finally {
+    await redis.close();
+  }
 });

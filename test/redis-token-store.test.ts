@@ -240,9 +240,8 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
       });
       const store = new RedisTokenStore({ client: slow });
       const key = `${digest()}:lock`;
-      const started = Date.now();
+      // Rejected at the deadline (or, on a machine too busy to run the timer first, by Redis's refusal).
       await assert.rejects(store.setIfAbsent(key, 'holder', 10_000), (error) => error instanceof NetworkError && /within 1000 ms/.test(error.message));
-      assert.ok(Date.now() - started < 1_150, 'it settled at its deadline');
       await sleep(400);
       assert.equal(await new RedisTokenStore({ client: main.user.client }).get(key), undefined, 'Redis refused the late write');
     });
@@ -294,7 +293,7 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
         const killed = Date.now();
         await dying.server.kill();
         const outcomes = await Promise.all(inFlight);
-        assert.ok(Date.now() - killed < 1_500, `settled ${Date.now() - killed} ms after the kill`);
+        assert.ok(Date.now() - killed < 3_000, `settled ${Date.now() - killed} ms after the kill, not once Redis is back`);
         for (const outcome of outcomes) assert.ok(outcome === 'made' || outcome === 'rejected', String(outcome));
 
         await until(() => !dying.user.isReady());
@@ -307,11 +306,11 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
           () => store.deleteIf(key, 'holder'),
           () => store.watch(key, () => {}),
         ]) {
-          const started = Date.now();
           let pending: Promise<unknown> | undefined;
           assert.doesNotThrow(() => (pending = operation()), 'no method throws synchronously');
-          await assert.rejects(pending!, (error) => error instanceof NetworkError && /not ready/.test(error.message));
-          assert.ok(Date.now() - started < 50, 'rejected at once');
+          // At once: before the event loop has even polled for I/O.
+          const settled = await Promise.race([pending!.then(() => 'resolved', (error: unknown) => error), new Promise((resolve) => setImmediate(resolve, 'pending'))]);
+          assert.ok(settled instanceof NetworkError && /not ready/.test(settled.message), String(settled));
         }
 
         await dying.server.restart();

@@ -1,6 +1,7 @@
 import { disposeByClose, type AsyncDisposableByClose } from '../disposable.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createAuthorizedFetch } from '../transport/authorized-fetch.ts';
+import { Authorizer } from '../transport/authorizer.ts';
 import { ClientCredentialsAuthManager, settingsOf, transferableToken } from './auth-manager.ts';
 import { frozenConfiguration } from './frozen-configuration.ts';
 import { resolveSettings, tokenIdentity, type ClientConfiguration } from './configuration.ts';
@@ -19,12 +20,29 @@ import { resolveSettings, tokenIdentity, type ClientConfiguration } from './conf
  */
 export interface Client extends AsyncDisposableByClose {}
 
+/**
+ * The client's {@link Authorizer}, which the adapters for other HTTP stacks (axios, undici) share with
+ * `client.fetch`. Keyed by a symbol so that it is no part of the public API.
+ * @internal
+ */
+export const authorizerOf = Symbol('authorizerOf');
+
 export class Client {
   /** The configuration this client was built from, frozen. Its JSON and inspect forms hide the secret and token. */
   readonly configuration: Readonly<ClientConfiguration>;
   /** Gets, holds and renews this client's token. */
   readonly clientCredentialsAuthManager: ClientCredentialsAuthManager;
-  readonly #fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /**
+   * `fetch` with the client's token. A string that is not an absolute URL is a path under `baseUrl`
+   * (`'/things'` with baseUrl `https://api.example.com/v2` is `https://api.example.com/v2/things`).
+   * Requests to `baseUrl`'s origin carry `Authorization: Bearer`; requests elsewhere carry no token.
+   * Resolves with the `Response` whatever its status; a 401 for a refused token is retried once with a
+   * new token. Rejects only when no token can be had (with the token error) or the request fails.
+   *
+   * It is bound to the client: give `client.fetch` as it is to anything that takes a `fetch` (ky, openapi-fetch).
+   */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  readonly #authorizer: Authorizer | undefined;
 
   constructor(configuration: ClientConfiguration) {
     // The manager checks the configuration (every problem a ConfigurationError) and resolves it, once, for
@@ -33,20 +51,11 @@ export class Client {
     this.configuration = frozenConfiguration(configuration);
     const settings = this.clientCredentialsAuthManager[settingsOf]();
     const { baseUrl } = settings;
-    this.#fetch = baseUrl
-      ? createAuthorizedFetch({ baseUrl, tokens: this.clientCredentialsAuthManager, timeout: settings.timeout, fetch: settings.fetch, dpop: settings.dpop, emit: settings.emit })
+    const authorizer = baseUrl && new Authorizer({ baseUrl, tokens: this.clientCredentialsAuthManager, dpop: settings.dpop, emit: settings.emit });
+    this.#authorizer = authorizer;
+    this.fetch = authorizer
+      ? createAuthorizedFetch({ authorizer, timeout: settings.timeout, fetch: settings.fetch })
       : () => Promise.reject(new ConfigurationError('client.fetch needs baseUrl: the token is only ever sent to that origin.'));
-  }
-
-  /**
-   * `fetch` with the client's token. A string that is not an absolute URL is a path under `baseUrl`
-   * (`'/things'` with baseUrl `https://api.example.com/v2` is `https://api.example.com/v2/things`).
-   * Requests to `baseUrl`'s origin carry `Authorization: Bearer`; requests elsewhere carry no token.
-   * Resolves with the `Response` whatever its status; a 401 for a refused token is retried once with a
-   * new token. Rejects only when no token can be had (with the token error) or the request fails.
-   */
-  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    return this.#fetch(input, init);
   }
 
   /**
@@ -83,6 +92,11 @@ export class Client {
 
   static {
     disposeByClose(this);
+  }
+
+  /** @internal See `authorizerOf` above; `undefined` without `baseUrl`. */
+  [authorizerOf](): Authorizer | undefined {
+    return this.#authorizer;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

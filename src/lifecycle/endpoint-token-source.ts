@@ -41,9 +41,11 @@ export class EndpointTokenSource {
     const endpoint = await this.#options.endpoint();
     const url = endpointName(endpoint.url);
     const { response, sentAt } = await withRetries(
-      (attempt) => {
+      async (attempt) => {
         emit({ type: 'token-request', url, attempt });
-        return requestToken(endpoint, params);
+        const answer = await requestToken(endpoint, params);
+        if (answer.nonceRetried) emit({ type: 'dpop-nonce-retry', server: 'token-endpoint' });
+        return answer;
       },
       retry,
       (notice) => emit({ type: 'token-request-retry', ...notice }),

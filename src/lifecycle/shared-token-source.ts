@@ -184,11 +184,10 @@ export class SharedTokenSource implements TokenSource {
     const { watch } = this.#options.store;
     if (!watch) return;
     waiting.watched = true;
-    try {
-      waiting.onStop(await this.#call('watch', (store) => Promise.resolve(watch.call(store, vault.tokenKey, waiting.wake))));
-    } catch (error) {
-      this.#report(error);
-    }
+    const subscribing = Promise.resolve().then(() => watch.call(this.#options.store, vault.tokenKey, waiting.wake));
+    // Stopped when the wait ends, even if the store subscribed only after its call timed out.
+    waiting.onStop(() => void subscribing.then((stop) => stop(), () => {}));
+    await this.#call('watch', () => subscribing).catch(this.#report);
   }
 
   /** One store call, bounded by the store timeout; every failure a {@link StoreFailure}. */

@@ -43,7 +43,7 @@ export class DpopSession {
   }
 
   /** Keeps the nonce a response from `url` carries, if it carries a valid one. */
-  remember(url: URL, headers: Headers): void {
+  remember(url: URL, headers: Pick<Headers, 'get'>): void {
     const nonce = headers.get('dpop-nonce')?.trim();
     if (nonce !== undefined && NONCE.test(nonce)) this.#nonces.set(url.origin, nonce);
   }

@@ -23,7 +23,7 @@ const TOKEN_EXCHANGE: ExchangeLabel = {
 export async function requestToken(
   endpoint: TokenEndpoint,
   params: URLSearchParams,
-): Promise<{ response: TokenResponse; sentAt: number }> {
+): Promise<{ response: TokenResponse; sentAt: number; nonceRetried: boolean }> {
   const body = new URLSearchParams({ grant_type: 'client_credentials' });
   for (const [name, value] of params) body.append(name, value);
   const sentAt = Date.now();
@@ -32,8 +32,9 @@ export async function requestToken(
   let response = await postForm(endpoint, body, TOKEN_EXCHANGE);
   // RFC 9449 §8: a server that wants a nonce says so, with one; the request is made again at once with it
   // (a new proof, a new assertion), and not counted as an attempt. A second demand is the caller's error.
-  if (dpop && dpop.nonceFor(endpoint.url) !== nonceSent && demandsNonce(response, endpoint)) response = await postForm(endpoint, body, TOKEN_EXCHANGE);
-  return { response: parseTokenResponse(response, endpoint.scrub, tokenTypesFor(endpoint.dpop)), sentAt };
+  const nonceRetried = dpop !== undefined && dpop.nonceFor(endpoint.url) !== nonceSent && demandsNonce(response, endpoint);
+  if (nonceRetried) response = await postForm(endpoint, body, TOKEN_EXCHANGE);
+  return { response: parseTokenResponse(response, endpoint.scrub, tokenTypesFor(endpoint.dpop)), sentAt, nonceRetried };
 }
 
 /** A 400 `use_dpop_nonce` (the nonce it brought is already kept by the session). */

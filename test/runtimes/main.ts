@@ -1,5 +1,6 @@
 // The entry for runtimes that run a script (Node, Bun, Deno): runs the scenarios, prints the results as JSON.
-// On Node it adds oauth-ccg/node's mtlsFetch to the world, so that the mTLS scenario runs there and only there.
+// On Node it adds oauth-ccg/node's mtlsFetch to the world, so that the mTLS scenario runs there and only there;
+// on every one of them, which all have a file system, oauth-ccg/file's FileTokenStore.
 import { runConformance } from './conformance.ts';
 import type { World } from './world.ts';
 
@@ -13,4 +14,5 @@ function isNode(): boolean {
 }
 
 const mtlsFetch = isNode() ? ((await import(WORLD.mtls.nodeModule)) as typeof import('oauth-ccg/node')).mtlsFetch : undefined;
-console.log(JSON.stringify(await runConformance({ ...WORLD, ...(mtlsFetch && { mtlsFetch }) })));
+const { FileTokenStore } = (await import(WORLD.fileStore.module)) as typeof import('oauth-ccg/file');
+console.log(JSON.stringify(await runConformance({ ...WORLD, FileTokenStore, ...(mtlsFetch && { mtlsFetch }) })));

@@ -32,7 +32,9 @@ before(async () => {
   const { basic, shortLived, privateKeyJwtEs256, tlsClientAuth } = authorizationServer.clients;
   directory = await mkdtemp(join(tmpdir(), 'oauth-ccg-runtimes-'));
   const nodeModule = join(directory, 'node.mjs');
-  await writeFile(nodeModule, await bundleNodeEntry());
+  await writeFile(nodeModule, await bundleNodeEntry('src/node.ts'));
+  const fileModule = join(directory, 'file.mjs');
+  await writeFile(fileModule, await bundleNodeEntry('src/file.ts'));
   const world: World = {
     tokenUrl: authorizationServer.tokenUrl,
     apiUrl: authorizationServer.apiUrl,
@@ -50,8 +52,9 @@ before(async () => {
       ca: authorizationServer.certificates.ca,
       nodeModule: pathToFileURL(nodeModule).href,
     },
+    fileStore: { module: pathToFileURL(fileModule).href, directory: join(directory, 'file-store') },
   };
-  bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world) };
+  bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world), scratch: directory };
   await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
 });
 after(async () => {
@@ -114,13 +117,13 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
 }
 
 /**
- * oauth-ccg/node from source with undici inside, for the mTLS scenario on Node (it imports it by URL from
- * the temporary directory, where no node_modules is). undici is CommonJS: its `require`s of Node's modules
- * need a `require` in the ES module.
+ * An entry point that needs Node's modules (oauth-ccg/node, with undici inside; oauth-ccg/file) from source,
+ * imported by URL from the temporary directory, where no node_modules is. undici is CommonJS: its
+ * `require`s of Node's modules need a `require` in the ES module.
  */
-async function bundleNodeEntry(): Promise<string> {
+async function bundleNodeEntry(entryPoint: string): Promise<string> {
   const result = await build({
-    entryPoints: ['src/node.ts'],
+    entryPoints: [entryPoint],
     bundle: true,
     write: false,
     format: 'esm',

@@ -11,6 +11,8 @@ export interface Bundles {
   script: string;
   /** Source text: ./worker.ts bundled, for workerd. */
   worker: string;
+  /** The one directory a runtime may read and write: the file store's scenario keeps its files there. */
+  scratch: string;
 }
 
 export interface Runtime {
@@ -38,8 +40,19 @@ export const runtimes: Runtime[] = [
   {
     name: 'Deno',
     version: async () => /deno (\S+)/.exec(await output(DENO, ['--version']))![1]!,
-    // Network access to loopback only, and no deno.json or package.json from the repository.
-    run: (bundles) => runScript(DENO, ['run', '--allow-net=127.0.0.1', '--no-config', '--no-prompt', bundles.script]),
+    // Network access to loopback only, files in the scratch directory only (and the user id, which the file
+    // store checks its directory's owner against), and no deno.json or package.json from the repository.
+    run: (bundles) =>
+      runScript(DENO, [
+        'run',
+        '--allow-net=127.0.0.1',
+        `--allow-read=${bundles.scratch}`,
+        `--allow-write=${bundles.scratch}`,
+        '--allow-sys=uid',
+        '--no-config',
+        '--no-prompt',
+        bundles.script,
+      ]),
   },
   {
     name: 'workerd',

@@ -20,6 +20,10 @@ export interface World {
   mtls: { tokenUrl: string; apiUrl: string; clientId: string; cert: string; key: string; ca: string; nodeModule: string };
   /** oauth-ccg/node's mtlsFetch, added by the entry where it runs (Node only); absent elsewhere. */
   mtlsFetch?: typeof import('oauth-ccg/node').mtlsFetch;
+  /** oauth-ccg/file bundled (`module`, a URL), and a scratch directory the runtime may write in. */
+  fileStore: { module: string; directory: string };
+  /** oauth-ccg/file's FileTokenStore, added by the entry where there is a file system (Node, Bun, Deno); absent elsewhere. */
+  FileTokenStore?: typeof import('oauth-ccg/file').FileTokenStore;
 }
 
 export type Outcome = 'passed' | 'failed' | 'unsupported';

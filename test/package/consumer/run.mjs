@@ -12,6 +12,7 @@ const require = createRequire(import.meta.url);
 
 const call = await program.callApi(server);
 const refused = await program.refusal(server);
+const adapters = await program.callThroughAdapters(server);
 
 // The dual-package hazard: errors from one copy checked against the classes of the other.
 const copies = { import: await import('oauth-ccg'), require: require('oauth-ccg') };
@@ -32,4 +33,4 @@ for (const specifier of JSON.parse(specifiersJson)) {
   entryPoints[specifier] = { import: Object.keys(await import(specifier)).length > 0, require: Object.keys(require(specifier)).length > 0 };
 }
 
-console.log(JSON.stringify({ call, refusal: refused.name, twoCopies: copies.import.Client !== copies.require.Client, instanceOf, entryPoints }));
+console.log(JSON.stringify({ call, refusal: refused.name, adapters, twoCopies: copies.import.Client !== copies.require.Client, instanceOf, entryPoints }));
