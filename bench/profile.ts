@@ -33,6 +33,8 @@ export interface Profile {
   /** private_key_jwt: how long one measurement of token requests per second lasts, and how many rounds (both methods in each) there are. */
   signingMeasurementMs: number;
   signingRounds: number;
+  /** The command line: rounds of one warm `oauth-ccg token` and one `node -e 0` each. */
+  cliRounds: number;
 }
 
 const FULL: Profile = {
@@ -54,6 +56,7 @@ const FULL: Profile = {
   overheadConcurrency: 20,
   signingMeasurementMs: 400,
   signingRounds: 25,
+  cliRounds: 30,
 };
 
 const QUICK: Profile = {
@@ -73,6 +76,7 @@ const QUICK: Profile = {
   overheadHeapWarmupCalls: 500,
   signingMeasurementMs: 100,
   signingRounds: 6,
+  cliRounds: 8,
 };
 
 export function profileFromArgs(args: readonly string[]): Profile {

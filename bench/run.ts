@@ -11,6 +11,7 @@ import { renderChart } from './report/chart.ts';
 import { describeMachine, outputPath } from './report/environment.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import { checkTargets } from './report/targets.ts';
+import { commandLine } from './scenarios/cli.ts';
 import { coldBurst } from './scenarios/cold-burst.ts';
 import { fleet } from './scenarios/fleet.ts';
 import { overhead } from './scenarios/overhead.ts';
@@ -23,7 +24,7 @@ import { startServers } from './servers/control.ts';
 import { measureBundles, optionalModulesInCore } from './size/size.ts';
 
 const CHART = 'bench/chart.svg';
-const SCENARIOS: Record<string, Scenario> = { 'cold-burst': coldBurst, rollover, storm, transient, overhead, 'private-key-jwt': privateKeyJwt, fleet };
+const SCENARIOS: Record<string, Scenario> = { 'cold-burst': coldBurst, rollover, storm, transient, overhead, 'private-key-jwt': privateKeyJwt, fleet, cli: commandLine };
 
 const started = Date.now();
 const log = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);

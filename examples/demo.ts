@@ -1,7 +1,13 @@
 // `npm start`: the client against a real authorization server (oidc-provider) and a protected API,
 // both on loopback. Nothing to configure. It prints what happened and doubles as a smoke check:
 // it exits 1, saying which expectation failed, if the client does not behave as documented.
+//
+// `npm start -- --serve`: the same servers, kept running until Ctrl-C, with what the README's command-line
+// walkthrough needs to reach them (the test client's id and secret are fixtures of this demo).
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type OAuthEvent } from 'oauth-ccg';
 import { startAuthorizationServer } from '../test/support/authorization-server.ts';
@@ -282,7 +288,32 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+/** `--serve`: the servers until SIGINT or SIGTERM, and how to point the command line at them. */
+async function serve(): Promise<number> {
+  const server = await startAuthorizationServer();
+  const { basic } = server.clients;
+  const { bin } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> };
+  const command = fileURLToPath(new URL(`../${bin['oauth-ccg']}`, import.meta.url));
+  console.log(`oauth-ccg demo servers on loopback, running until Ctrl-C
+   issuer           ${server.issuer}
+   token endpoint   ${server.tokenUrl}
+   protected API    ${server.apiUrl} (GET /whoami says who the token is for)
+   client           ${basic.id}, secret ${basic.secret} (a fixture of this demo)
+
+In another shell (the command is built by npm install, or npm run build):
+   alias oauth-ccg='node ${command}'
+   export OAUTH_CCG_ISSUER=${server.issuer} OAUTH_CCG_CLIENT_ID=${basic.id} OAUTH_CCG_CLIENT_SECRET=${basic.secret} OAUTH_CCG_SCOPE='read write'
+   oauth-ccg discover ${server.issuer}
+   oauth-ccg token
+   oauth-ccg curl -- -s ${server.apiUrl}/whoami
+   oauth-ccg token | oauth-ccg inspect -`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await server.close();
+  console.log('\nservers stopped');
+  return 0;
+}
+
+process.exitCode = process.argv.includes('--serve') ? await serve() : await main();
 // Everything is closed now, so the process ends by itself. Should something still hold it open, say so.
 setTimeout(() => {
   console.error('FAILED: the demo finished but something kept the process alive.');

@@ -1,11 +1,14 @@
 // Builds dist/: an ES module copy (dist/esm) and a CommonJS copy (dist/cjs), each with declarations,
-// declaration maps and source maps. The maps point at ../../src, which the package ships.
+// declaration maps and source maps. The maps point at ../../src, which the package ships. Then the
+// command line, `bin` in package.json: src/cli bundled with what it uses of the library into one file,
+// dist/cjs/cli/main.js (see bundleCommand).
 //
 // Why not plain `tsc -p`: the sources import each other as `./x.ts` and rely on
 // rewriteRelativeImportExtensions, which rewrites the JavaScript but leaves the declarations importing
 // `./x.ts` — which TypeScript before 5.0 rejects, and which turns types into `any` under skipLibCheck.
 // A declaration transformer gives them the `.js` specifiers the emitted JavaScript has.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
 import ts from 'typescript';
 
 const BUILDS = [
@@ -14,12 +17,13 @@ const BUILDS = [
 ] as const;
 
 await rm('dist', { recursive: true, force: true });
-for (const build of BUILDS) {
-  emit(build.config);
+for (const copy of BUILDS) {
+  emit(copy.config);
   // Each copy says what it is, so Node and TypeScript read dist/cjs as CommonJS inside a "type": "module" package.
-  await mkdir(build.outDir, { recursive: true });
-  await writeFile(`${build.outDir}/package.json`, `${JSON.stringify({ type: build.type })}\n`);
+  await mkdir(copy.outDir, { recursive: true });
+  await writeFile(`${copy.outDir}/package.json`, `${JSON.stringify({ type: copy.type })}\n`);
 }
+await bundleCommand();
 
 function emit(configPath: string): void {
   const config = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
@@ -54,6 +58,34 @@ function jsSpecifiers(context: ts.TransformationContext) {
     return ts.visitEachChild(node, visit, context);
   };
   return (file: ts.SourceFile | ts.Bundle) => ts.visitEachChild(file, visit, context) as typeof file;
+}
+
+/**
+ * The command as one CommonJS file in dist/cjs/cli: Node's ES module loader reads, resolves and links each
+ * file of a module graph on its own and builds a facade for each builtin it imports, which for the
+ * 50-odd modules of a cached `oauth-ccg token` cost more than Node's own start. The commands' `import()`s
+ * stay lazy (each module's code runs only when first imported), and so do the packages (jose, undici),
+ * loaded from node_modules as the library loads them. mtlsFetch stays the CommonJS copy's own module:
+ * bundled, its import of undici (an optional peer) would be required by every run. `import.meta.url`
+ * (the command finds its package.json from it) is the file's URL, as in an ES module. The map points at src/.
+ */
+async function bundleCommand(): Promise<void> {
+  const mtlsFetchOfTheCopy = { path: '../node/mtls-fetch.js', external: true };
+  await build({
+    plugins: [{ name: 'mtls-fetch', setup: (bundler) => bundler.onResolve({ filter: /\/node\/mtls-fetch\.ts$/ }, () => mtlsFetchOfTheCopy) }],
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cjs/cli/main.js',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: 'const importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'error',
+  });
 }
 
 function fail(diagnostics: readonly ts.Diagnostic[]): never {

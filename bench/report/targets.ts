@@ -160,6 +160,22 @@ const TARGETS: Target[] = [
       };
     },
   },
+  {
+    scenario: 'cli',
+    target: 'cold run: 1 token request; warm runs: none (the cache)',
+    check: ({ cells }) => ({
+      measured: `${formatCell(cells.coldTokenRequests, 'count')} cold, ${formatCell(cells.warmTokenRequests, 'count')} warm`,
+      met: verdict(cells.coldTokenRequests === 1 && cells.warmTokenRequests === 0),
+    }),
+  },
+  {
+    scenario: 'cli',
+    target: 'a warm run takes at most 1.5× the wall time of `node -e 0`',
+    check: ({ cells }) => ({
+      measured: `${formatCell(cells.warmMs, 'ms')} vs ${formatCell(cells.nodeMs, 'ms')} (×${formatCell(cells.startupRatio, 'ratio')})`,
+      met: verdict(num(cells.startupRatio) <= 1.5),
+    }),
+  },
 ];
 
 export function checkTargets(results: readonly ScenarioResult[], profile: Profile): TargetCheck[] {

@@ -5,7 +5,7 @@
 // dependencies come from package.json (test/package/entry-points.ts).
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { core, entryPoints, manifest } from '../../test/package/entry-points.ts';
+import { commands, core, entryPoints, manifest } from '../../test/package/entry-points.ts';
 
 export interface BundleSize {
   library: string;
@@ -37,9 +37,9 @@ export async function measureBundles(from: Build): Promise<BundleSize[]> {
 /**
  * The modules of oauth-ccg's optional parts that the client_secret path loads at start-up anyway: none, or
  * it has grown by a feature it does not use. The optional parts are the optional entry points (the modules
- * an entry file imports beyond what the core entry imports) and the runtime dependencies, which the core
- * loads only with import() when a feature needs them (jose, on the first signature). Keyed by entry point
- * or package.
+ * an entry file imports beyond what the core entry imports), the runtime dependencies, which the core
+ * loads only with import() when a feature needs them (jose, on the first signature), and the commands of
+ * `bin` (every module in their folder). Keyed by entry point, package, or `bin <name>`.
  */
 export async function optionalModulesInCore(from: Build): Promise<Record<string, string[]>> {
   const clientSecret = await bundle(PATHS[0]!.entry, from);
@@ -53,6 +53,8 @@ export async function optionalModulesInCore(from: Build): Promise<Record<string,
   for (const dependency of Object.keys(manifest.dependencies ?? {})) {
     found[dependency] = bundled.filter((module) => module.startsWith(`node_modules/${dependency}/`));
   }
+  // A command (package.json's bin) is no part of the library: none of its modules belongs in a library bundle.
+  for (const command of commands) found[`bin ${command.name}`] = bundled.filter((module) => module.startsWith(sourceOf(command.folder, from)));
   return found;
 }
 

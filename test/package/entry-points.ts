@@ -1,6 +1,7 @@
 // The package's entry points as package.json publishes them. The package check, its consumers and the
 // size bench all read them here, so an entry point added to `exports` is checked everywhere at once.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 interface Conditions {
   import: { types: string; default: string };
@@ -38,14 +39,24 @@ export const entryPoints: EntryPoint[] = Object.entries(manifest.exports)
     return {
       subpath,
       specifier: subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`,
-      // The build keeps src/'s layout: dist/esm/x.js comes from src/x.ts.
-      source: esm.replace(/^dist\/esm\//, 'src/').replace(/\.js$/, '.ts'),
+      source: sourceOfBuilt(esm),
       files: { esm, esmTypes: relative(conditions.import.types), cjs: relative(conditions.require.default), cjsTypes: relative(conditions.require.types) },
     };
   });
 
+/** The commands `bin` installs, and the folder of sources each is built from: all of its own modules live there. */
+export const commands: { name: string; folder: string }[] = Object.entries(manifest.bin ?? {}).map(([name, path]) => ({
+  name,
+  folder: `${dirname(sourceOfBuilt(relative(path)))}/`,
+}));
+
 /** The entry point every other builds on, whose bundle the optional ones must stay out of. */
 export const core = entryPoints.find((entry) => entry.subpath === '.')!;
+
+/** The build keeps src/'s layout: dist/esm/x.js comes from src/x.ts. */
+function sourceOfBuilt(path: string): string {
+  return path.replace(/^dist\/esm\//, 'src/').replace(/\.js$/, '.ts');
+}
 
 function relative(path: string): string {
   return path.replace(/^\.\//, '');

@@ -14,7 +14,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { optionalModulesInCore } from '../../bench/size/size.ts';
 import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
-import { core, entryPoints, manifest } from './entry-points.ts';
+import { commands, core, entryPoints, manifest } from './entry-points.ts';
 
 const SCRATCH = resolve('node_modules/.cache/oauth-ccg-package-check');
 const CONSUMER_FILES = resolve('test/package/consumer');
@@ -120,8 +120,12 @@ test('arethetypeswrong finds types, and no problem, for every entry point under 
   assert.deepEqual(Object.keys(report.analysis.entrypoints).sort(), Object.keys(manifest.exports).sort());
 });
 
-test("no optional entry point's modules, nor any lazily loaded dependency's, are in the client_secret path's start-up chunks", async (t) => {
-  const optionalParts = [...entryPoints.filter((entry) => entry !== core).map((entry) => entry.specifier), ...Object.keys(manifest.dependencies ?? {})];
+test("no optional entry point's modules, nor any lazily loaded dependency's, nor the command's, are in the client_secret path's start-up chunks", async (t) => {
+  const optionalParts = [
+    ...entryPoints.filter((entry) => entry !== core).map((entry) => entry.specifier),
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...commands.map((command) => `bin ${command.name}`),
+  ];
   if (optionalParts.length === 0) return t.skip('no optional entry point and no dependency yet: every export is the core');
   // Every optional part checked, each found in none of the start-up chunks.
   assert.deepEqual(await optionalModulesInCore('src'), Object.fromEntries(optionalParts.map((part) => [part, []])));
@@ -189,6 +193,20 @@ describe('a scratch project that installs the tarball', () => {
   });
 });
 
+test('npx oauth-ccg works from the tarball installed in an empty folder, without the optional peers: --version, and a token cached', async () => {
+  const empty = join(SCRATCH, 'npx-in-an-empty-folder');
+  await mkdir(empty);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', tarball], empty);
+  assert.equal(await run('npx', ['--no-install', 'oauth-ccg', '--version'], empty), `${manifest.version}\n`);
+
+  const { id, secret } = server.clients.basic;
+  const env = { PATH: process.env.PATH, HOME: empty, OAUTH_CCG_TOKEN_URL: server.tokenUrl, OAUTH_CCG_CLIENT_ID: id, OAUTH_CCG_CLIENT_SECRET: secret };
+  const requestsBefore = server.tokenRequests.length;
+  const first = await run('npx', ['--no-install', 'oauth-ccg', 'token'], empty, { env });
+  assert.equal(await run('npx', ['--no-install', 'oauth-ccg', 'token'], empty, { env }), first, 'the second from the cache');
+  assert.deepEqual(server.tokenRequests.slice(requestsBefore).map((request) => `${request.accessToken}\n`), [first]);
+});
+
 /** Writes a consumer project: its package.json and tsconfig.json, the shared program, and a module importing every entry point (so each one's types are checked). */
 async function createConsumer(consumer: Consumer): Promise<string> {
   const directory = join(SCRATCH, consumer.name);
@@ -202,9 +220,9 @@ async function createConsumer(consumer: Consumer): Promise<string> {
 }
 
 /** Runs a command and resolves with its stdout; a failure carries its output. */
-async function run(command: string, args: string[], cwd: string, options: { allowFailure?: boolean } = {}): Promise<string> {
+async function run(command: string, args: string[], cwd: string, options: { allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(command, args, { cwd, maxBuffer: 64 * 1024 * 1024, ...(options.env && { env: options.env }) });
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
