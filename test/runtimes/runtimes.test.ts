@@ -36,6 +36,8 @@ before(async () => {
   await writeFile(nodeModule, await bundleNodeEntry('src/node.ts'));
   const fileModule = join(directory, 'file.mjs');
   await writeFile(fileModule, await bundleNodeEntry('src/file.ts'));
+  const axiosModule = join(directory, 'axios.mjs');
+  await writeFile(axiosModule, await bundleNodeEntry('axios'));
   const world: World = {
     tokenUrl: authorizationServer.tokenUrl,
     apiUrl: authorizationServer.apiUrl,
@@ -54,6 +56,7 @@ before(async () => {
       nodeModule: pathToFileURL(nodeModule).href,
     },
     fileStore: { module: pathToFileURL(fileModule).href, directory: join(directory, 'file-store') },
+    libraries: { axios: pathToFileURL(axiosModule).href },
   };
   bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world), scratch: directory };
   await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
@@ -103,7 +106,7 @@ function runtimeTable(): string {
 
 /**
  * The scenarios with the library's own source (not dist/, which may be stale), as one ES module with `WORLD`
- * set. The npm packages in it (the OpenTelemetry SDK) are their web builds: see `browserBuilds`.
+ * set. The npm packages in it (the OpenTelemetry SDK; axios in the Worker) are their web builds: see `browserBuilds`.
  */
 async function bundle(entryPoint: string, world: World): Promise<string> {
   const result = await build({
@@ -117,6 +120,7 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
     plugins: [browserBuilds],
     alias: {
       'oauth-ccg': './src/index.ts',
+      'oauth-ccg/axios': './src/axios.ts',
       'oauth-ccg/otel': './src/otel.ts',
     },
     define: { WORLD: JSON.stringify(world) },
@@ -128,7 +132,7 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
 /**
  * A package's web build, as a bundler for the browser or for Workers makes it: the file replacements of its
  * package.json's `browser` field, which esbuild applies on its browser platform only. The OpenTelemetry SDK
- * replaces its Node modules (which import node:os, node:util, …) with web-standard ones there.
+ * and axios replace their Node modules (which import node:os, node:http, …) with web-standard ones there.
  */
 const browserBuilds: Plugin = {
   name: 'browser-builds',
@@ -148,8 +152,8 @@ const browserBuilds: Plugin = {
 
 /**
  * An entry point that needs Node's modules (oauth-ccg/node, with undici inside; oauth-ccg/file) from source,
- * imported by URL from the temporary directory, where no node_modules is. undici is CommonJS: its
- * `require`s of Node's modules need a `require` in the ES module.
+ * or an npm package (axios) as Node resolves it, imported by URL from the temporary directory, where
+ * no node_modules is. undici is CommonJS: its `require`s of Node's modules need a `require` in the ES module.
  */
 async function bundleNodeEntry(entryPoint: string): Promise<string> {
   const result = await build({

@@ -42,6 +42,8 @@ export const runtimes: Runtime[] = [
     version: async () => /deno (\S+)/.exec(await output(DENO, ['--version']))![1]!,
     // Network access to loopback only, files in the scratch directory only (and the user id, which the file
     // store checks its directory's owner against), and no deno.json or package.json from the repository.
+    // The environment too, which axios from npm reads as it loads (its proxy agent lists it all, through
+    // debug): a Deno program that uses axios needs it.
     run: (bundles) =>
       runScript(DENO, [
         'run',
@@ -49,6 +51,7 @@ export const runtimes: Runtime[] = [
         `--allow-read=${bundles.scratch}`,
         `--allow-write=${bundles.scratch}`,
         '--allow-sys=uid',
+        '--allow-env',
         '--no-config',
         '--no-prompt',
         bundles.script,

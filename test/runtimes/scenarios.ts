@@ -1,11 +1,12 @@
 // The conformance scenarios: written once, run unchanged on every runtime (Node, Bun, Deno, workerd).
 // Web-standard APIs only — fetch, URL, timers, Promise — like the library itself: no node:assert, no
 // process, no Deno or Bun namespace. A later feature adds its scenarios to this list; one that a runtime
-// cannot run says so through `unsupportedBecause`, and the run reports it by name. The OpenTelemetry SDK is
-// bundled in, its web build.
+// cannot run says so through `unsupportedBecause`, and the run reports it by name. A library each runtime
+// loads its own way (axios) comes in through the World; the OpenTelemetry SDK is bundled in, its web build.
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ApiError, Client, MemoryTokenStore, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import { attachClient } from 'oauth-ccg/axios';
 import { openTelemetryListener } from 'oauth-ccg/otel';
 import type { World } from './world.ts';
 
@@ -265,6 +266,27 @@ export const scenarios: Scenario[] = [
       const failed = await rejection(clientFor(world, { tokenUrl: `${world.control}/token`, tokenRequestAttempts: 1 }).fetch('/whoami'));
       expect(failed instanceof OAuthCcgError, true, 'a failed token request gives an OAuthCcgError');
       expect(everythingIn(failed).includes(world.client.secret), false, 'the secret appears in the token request error');
+    },
+  },
+  {
+    name: 'axios (oauth-ccg/axios): 50 concurrent first calls make 1 token request; after a revocation, 50 calls get 1 new token and succeed',
+    // Every entry gives axios: the Node build (its http adapter) on Node, Bun and Deno, the browser build (its fetch adapter) on workerd.
+    async run(world) {
+      const { axios } = world as Required<World>;
+      const client = clientFor(world);
+      const api = axios.create({ baseURL: world.apiUrl });
+      attachClient(api, client);
+      const callAll = () => Promise.all(Array.from({ length: 50 }, () => api.get<{ clientId: string }>('/whoami')));
+      const before = await tokenRequests(world);
+      const first = await callAll();
+      expect(first.filter((response) => response.status === 200).length, 50, 'calls answered 200');
+      expect(first[0]?.data.clientId, world.client.id, 'client id seen by the API');
+      expect((await tokenRequests(world)) - before, 1, 'token requests for the first calls');
+      const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+      await control(world, 'POST', '/revoke');
+      expect((await callAll()).filter((response) => response.status === 200).length, 50, 'calls answered 200 after the revocation');
+      expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
+      expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
     },
   },
   {

@@ -24,6 +24,13 @@ export interface World {
   fileStore: { module: string; directory: string };
   /** oauth-ccg/file's FileTokenStore, added by the entry where there is a file system (Node, Bun, Deno); absent elsewhere. */
   FileTokenStore?: typeof import('oauth-ccg/file').FileTokenStore;
+  /**
+   * axios from npm, bundled for Node (a URL), as Node, Bun and Deno load it: ./main.ts imports it there. The
+   * Worker bundles axios's browser build instead (./worker.ts).
+   */
+  libraries: { axios: string };
+  /** axios, added by every entry: its Node build (the http adapter) on Node, Bun and Deno, its browser build (the fetch adapter) on workerd. */
+  axios?: typeof import('axios').default;
 }
 
 export type Outcome = 'passed' | 'failed' | 'unsupported';
