@@ -36,8 +36,9 @@ before(async () => {
   await writeFile(nodeModule, await bundleNodeEntry('src/node.ts'));
   const fileModule = join(directory, 'file.mjs');
   await writeFile(fileModule, await bundleNodeEntry('src/file.ts'));
-  const axiosModule = join(directory, 'axios.mjs');
-  await writeFile(axiosModule, await bundleNodeEntry('axios'));
+  const libraries = { axios: join(directory, 'axios.mjs'), undici: join(directory, 'undici.mjs') };
+  await writeFile(libraries.axios, await bundleNodeEntry('axios'));
+  await writeFile(libraries.undici, await bundleNodeEntry('undici'));
   const world: World = {
     tokenUrl: authorizationServer.tokenUrl,
     apiUrl: authorizationServer.apiUrl,
@@ -56,7 +57,7 @@ before(async () => {
       nodeModule: pathToFileURL(nodeModule).href,
     },
     fileStore: { module: pathToFileURL(fileModule).href, directory: join(directory, 'file-store') },
-    libraries: { axios: pathToFileURL(axiosModule).href },
+    libraries: { axios: pathToFileURL(libraries.axios).href, undici: pathToFileURL(libraries.undici).href },
   };
   bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world), scratch: directory };
   await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
@@ -121,6 +122,7 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
     alias: {
       'oauth-ccg': './src/index.ts',
       'oauth-ccg/axios': './src/axios.ts',
+      'oauth-ccg/undici': './src/undici.ts',
       'oauth-ccg/otel': './src/otel.ts',
     },
     define: { WORLD: JSON.stringify(world) },
@@ -152,7 +154,7 @@ const browserBuilds: Plugin = {
 
 /**
  * An entry point that needs Node's modules (oauth-ccg/node, with undici inside; oauth-ccg/file) from source,
- * or an npm package (axios) as Node resolves it, imported by URL from the temporary directory, where
+ * or an npm package (axios, undici) as Node resolves it, imported by URL from the temporary directory, where
  * no node_modules is. undici is CommonJS: its `require`s of Node's modules need a `require` in the ES module.
  */
 async function bundleNodeEntry(entryPoint: string): Promise<string> {

@@ -2,12 +2,13 @@
 // Web-standard APIs only — fetch, URL, timers, Promise — like the library itself: no node:assert, no
 // process, no Deno or Bun namespace. A later feature adds its scenarios to this list; one that a runtime
 // cannot run says so through `unsupportedBecause`, and the run reports it by name. A library each runtime
-// loads its own way (axios) comes in through the World; the OpenTelemetry SDK is bundled in, its web build.
+// loads its own way (axios, undici) comes in through the World; the OpenTelemetry SDK is bundled in, its web build.
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ApiError, Client, MemoryTokenStore, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
 import { attachClient } from 'oauth-ccg/axios';
 import { openTelemetryListener } from 'oauth-ccg/otel';
+import { oauthInterceptor } from 'oauth-ccg/undici';
 import type { World } from './world.ts';
 
 export interface Scenario {
@@ -287,6 +288,38 @@ export const scenarios: Scenario[] = [
       expect((await callAll()).filter((response) => response.status === 200).length, 50, 'calls answered 200 after the revocation');
       expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
       expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+    },
+  },
+  {
+    name: 'undici (oauth-ccg/undici): 50 concurrent first undici.request calls make 1 token request; after a revocation, 50 calls get 1 new token and succeed',
+    // undici from npm, given by ./main.ts. With nodejs_compat a Worker would load it and connect, then fail:
+    // undici compiles its HTTP parser (llhttp) from WebAssembly bytes, which workerd refuses to do.
+    unsupportedBecause: (world) =>
+      world.undici ? undefined : 'undici compiles its HTTP parser from WebAssembly at run time, which Workers forbid: use client.fetch',
+    async run(world) {
+      const { undici } = world as Required<World>;
+      const client = clientFor(world);
+      const agent = new undici.Agent();
+      try {
+        const dispatcher = agent.compose(oauthInterceptor(client));
+        const call = async () => {
+          const { statusCode, body } = await undici.request(`${world.apiUrl}/whoami`, { dispatcher });
+          return { status: statusCode, clientId: ((await body.json()) as { clientId?: string }).clientId };
+        };
+        const callAll = () => Promise.all(Array.from({ length: 50 }, call));
+        const before = await tokenRequests(world);
+        const first = await callAll();
+        expect(first.filter((response) => response.status === 200).length, 50, 'calls answered 200');
+        expect(first[0]?.clientId, world.client.id, 'client id seen by the API');
+        expect((await tokenRequests(world)) - before, 1, 'token requests for the first calls');
+        const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+        await control(world, 'POST', '/revoke');
+        expect((await callAll()).filter((response) => response.status === 200).length, 50, 'calls answered 200 after the revocation');
+        expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
+        expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+      } finally {
+        await agent.close();
+      }
     },
   },
   {
