@@ -6,11 +6,12 @@
 // `UPDATE_README=1 npm run test:runtimes` rewrites it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.ts';
 import { startControlServer, type ControlServer } from './control-server.ts';
 import { runtimes, type Bundles } from './runtimes.ts';
@@ -35,6 +36,9 @@ before(async () => {
   await writeFile(nodeModule, await bundleNodeEntry('src/node.ts'));
   const fileModule = join(directory, 'file.mjs');
   await writeFile(fileModule, await bundleNodeEntry('src/file.ts'));
+  const libraries = { axios: join(directory, 'axios.mjs'), undici: join(directory, 'undici.mjs') };
+  await writeFile(libraries.axios, await bundleNodeEntry('axios'));
+  await writeFile(libraries.undici, await bundleNodeEntry('undici'));
   const world: World = {
     tokenUrl: authorizationServer.tokenUrl,
     apiUrl: authorizationServer.apiUrl,
@@ -53,6 +57,7 @@ before(async () => {
       nodeModule: pathToFileURL(nodeModule).href,
     },
     fileStore: { module: pathToFileURL(fileModule).href, directory: join(directory, 'file-store') },
+    libraries: { axios: pathToFileURL(libraries.axios).href, undici: pathToFileURL(libraries.undici).href },
   };
   bundles = { script: join(directory, 'main.mjs'), worker: await bundle('test/runtimes/worker.ts', world), scratch: directory };
   await writeFile(bundles.script, await bundle('test/runtimes/main.ts', world));
@@ -100,7 +105,10 @@ function runtimeTable(): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** The scenarios with the library's own source (not dist/, which may be stale), as one ES module with `WORLD` set. */
+/**
+ * The scenarios with the library's own source (not dist/, which may be stale), as one ES module with `WORLD`
+ * set. The npm packages in it (the OpenTelemetry SDK; axios in the Worker) are their web builds: see `browserBuilds`.
+ */
 async function bundle(entryPoint: string, world: World): Promise<string> {
   const result = await build({
     entryPoints: [entryPoint],
@@ -109,7 +117,14 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    alias: { 'oauth-ccg': './src/index.ts' },
+    mainFields: ['module', 'main'],
+    plugins: [browserBuilds],
+    alias: {
+      'oauth-ccg': './src/index.ts',
+      'oauth-ccg/axios': './src/axios.ts',
+      'oauth-ccg/undici': './src/undici.ts',
+      'oauth-ccg/otel': './src/otel.ts',
+    },
     define: { WORLD: JSON.stringify(world) },
     logLevel: 'error',
   });
@@ -117,9 +132,30 @@ async function bundle(entryPoint: string, world: World): Promise<string> {
 }
 
 /**
+ * A package's web build, as a bundler for the browser or for Workers makes it: the file replacements of its
+ * package.json's `browser` field, which esbuild applies on its browser platform only. The OpenTelemetry SDK
+ * and axios replace their Node modules (which import node:os, node:http, …) with web-standard ones there.
+ */
+const browserBuilds: Plugin = {
+  name: 'browser-builds',
+  setup(build) {
+    const resolving = Symbol('resolving');
+    build.onResolve({ filter: /.*/ }, async ({ path, importer, kind, resolveDir, pluginData }) => {
+      if (pluginData === resolving) return undefined;
+      const resolved = await build.resolve(path, { importer, kind, resolveDir, pluginData: resolving });
+      const packageRoot = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(resolved.path)?.[1];
+      if (resolved.errors.length > 0 || packageRoot === undefined) return undefined;
+      const { browser } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { browser?: unknown };
+      const replacement = typeof browser === 'object' && browser !== null ? (browser as Record<string, unknown>)[`./${relative(packageRoot, resolved.path)}`] : undefined;
+      return typeof replacement === 'string' ? { path: join(packageRoot, replacement) } : undefined;
+    });
+  },
+};
+
+/**
  * An entry point that needs Node's modules (oauth-ccg/node, with undici inside; oauth-ccg/file) from source,
- * imported by URL from the temporary directory, where no node_modules is. undici is CommonJS: its
- * `require`s of Node's modules need a `require` in the ES module.
+ * or an npm package (axios, undici) as Node resolves it, imported by URL from the temporary directory, where
+ * no node_modules is. undici is CommonJS: its `require`s of Node's modules need a `require` in the ES module.
  */
 async function bundleNodeEntry(entryPoint: string): Promise<string> {
   const result = await build({

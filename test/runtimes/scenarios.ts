@@ -1,8 +1,14 @@
 // The conformance scenarios: written once, run unchanged on every runtime (Node, Bun, Deno, workerd).
 // Web-standard APIs only — fetch, URL, timers, Promise — like the library itself: no node:assert, no
 // process, no Deno or Bun namespace. A later feature adds its scenarios to this list; one that a runtime
-// cannot run says so through `unsupportedBecause`, and the run reports it by name.
+// cannot run says so through `unsupportedBecause`, and the run reports it by name. A library each runtime
+// loads its own way (axios, undici) comes in through the World; the OpenTelemetry SDK is bundled in, its web build.
+import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ApiError, Client, MemoryTokenStore, OAuthCcgError, OAuthProviderError, type ClientConfiguration, type OAuthEvent } from 'oauth-ccg';
+import { attachClient } from 'oauth-ccg/axios';
+import { openTelemetryListener } from 'oauth-ccg/otel';
+import { oauthInterceptor } from 'oauth-ccg/undici';
 import type { World } from './world.ts';
 
 export interface Scenario {
@@ -263,7 +269,129 @@ export const scenarios: Scenario[] = [
       expect(everythingIn(failed).includes(world.client.secret), false, 'the secret appears in the token request error');
     },
   },
+  {
+    name: 'axios (oauth-ccg/axios): 50 concurrent first calls make 1 token request; after a revocation, 50 calls get 1 new token and succeed',
+    // Every entry gives axios: the Node build (its http adapter) on Node, Bun and Deno, the browser build (its fetch adapter) on workerd.
+    async run(world) {
+      const { axios } = world as Required<World>;
+      const client = clientFor(world);
+      const api = axios.create({ baseURL: world.apiUrl });
+      attachClient(api, client);
+      const callAll = () => Promise.all(Array.from({ length: 50 }, () => api.get<{ clientId: string }>('/whoami')));
+      const before = await tokenRequests(world);
+      const first = await callAll();
+      expect(first.filter((response) => response.status === 200).length, 50, 'calls answered 200');
+      expect(first[0]?.data.clientId, world.client.id, 'client id seen by the API');
+      expect((await tokenRequests(world)) - before, 1, 'token requests for the first calls');
+      const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+      await control(world, 'POST', '/revoke');
+      expect((await callAll()).filter((response) => response.status === 200).length, 50, 'calls answered 200 after the revocation');
+      expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
+      expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+    },
+  },
+  {
+    name: 'undici (oauth-ccg/undici): 50 concurrent first undici.request calls make 1 token request; after a revocation, 50 calls get 1 new token and succeed',
+    // undici from npm, given by ./main.ts. With nodejs_compat a Worker would load it and connect, then fail:
+    // undici compiles its HTTP parser (llhttp) from WebAssembly bytes, which workerd refuses to do.
+    unsupportedBecause: (world) =>
+      world.undici ? undefined : 'undici compiles its HTTP parser from WebAssembly at run time, which Workers forbid: use client.fetch',
+    async run(world) {
+      const { undici } = world as Required<World>;
+      const client = clientFor(world);
+      const agent = new undici.Agent();
+      try {
+        const dispatcher = agent.compose(oauthInterceptor(client));
+        const call = async () => {
+          const { statusCode, body } = await undici.request(`${world.apiUrl}/whoami`, { dispatcher });
+          return { status: statusCode, clientId: ((await body.json()) as { clientId?: string }).clientId };
+        };
+        const callAll = () => Promise.all(Array.from({ length: 50 }, call));
+        const before = await tokenRequests(world);
+        const first = await callAll();
+        expect(first.filter((response) => response.status === 200).length, 50, 'calls answered 200');
+        expect(first[0]?.clientId, world.client.id, 'client id seen by the API');
+        expect((await tokenRequests(world)) - before, 1, 'token requests for the first calls');
+        const revoked = client.clientCredentialsAuthManager.token?.accessToken;
+        await control(world, 'POST', '/revoke');
+        expect((await callAll()).filter((response) => response.status === 200).length, 50, 'calls answered 200 after the revocation');
+        expect((await tokenRequests(world)) - before, 2, 'token requests after the revocation');
+        expect(client.clientCredentialsAuthManager.token?.accessToken !== revoked, true, 'the token changed');
+      } finally {
+        await agent.close();
+      }
+    },
+  },
+  {
+    name: "OpenTelemetry (oauth-ccg/otel) into the SDK, in memory: 50 concurrent first calls count 1 token request, a revoked token 1 rejection and 1 more; no attribute holds the secret or a token",
+    async run(world) {
+      const reader = new CollectingReader();
+      const spans = new InMemorySpanExporter();
+      const onEvent = openTelemetryListener({
+        meterProvider: new MeterProvider({ readers: [reader] }),
+        tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+      });
+      const client = clientFor(world, { onEvent });
+      const callAll = async () => {
+        const statuses = await Promise.all(Array.from({ length: 50 }, () => client.fetch('/whoami').then((response) => response.status)));
+        expect(statuses.filter((status) => status === 200).length, 50, 'calls answered 200');
+      };
+      const before = await tokenRequests(world);
+      await callAll();
+      let points = await collect(reader);
+      expect(total(points, 'oauth_ccg.token.requests', { 'oauth_ccg.outcome': 'success' }), 1, 'oauth_ccg.token.requests (success) after the first calls');
+      expect(total(points, 'oauth_ccg.token.requests'), 1, 'oauth_ccg.token.requests (any outcome) after the first calls');
+      expect((await tokenRequests(world)) - before, 1, 'token requests the server saw');
+      const tokens = [client.clientCredentialsAuthManager.token?.accessToken];
+      await control(world, 'POST', '/revoke');
+      await callAll();
+      tokens.push(client.clientCredentialsAuthManager.token?.accessToken);
+      points = await collect(reader);
+      expect(total(points, 'oauth_ccg.token.requests', { 'oauth_ccg.outcome': 'success' }), 2, 'oauth_ccg.token.requests (success) after the revocation');
+      expect(total(points, 'oauth_ccg.token.request.duration'), 2, 'oauth_ccg.token.request.duration (count)');
+      expect(total(points, 'oauth_ccg.token.rejections'), 1, 'oauth_ccg.token.rejections');
+      expect((await tokenRequests(world)) - before, 2, 'token requests the server saw after the revocation');
+      const finished = spans.getFinishedSpans();
+      expect(finished.map((span) => span.name).join(), 'oauth-ccg token request,oauth-ccg token request', 'spans');
+      // The canary: everything the SDK would export, as text.
+      const exported = JSON.stringify([
+        points,
+        finished.map(({ name, attributes, events, status, links }) => ({ name, attributes, events, status, links })),
+      ]);
+      expect(typeof tokens[0] === 'string' && typeof tokens[1] === 'string' && tokens[0] !== tokens[1], true, 'a token, then a new one, held');
+      for (const [what, secret] of [['the secret', world.client.secret], ['the first token', tokens[0]!], ['the second token', tokens[1]!]] as const) {
+        expect(exported.includes(secret), false, `${what} appears in the telemetry`);
+      }
+    },
+  },
 ];
+
+/** A metric reader the scenario collects from when it wants, instead of on a timer. */
+class CollectingReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+interface Point {
+  name: string;
+  attributes: Record<string, unknown>;
+  value: number | Histogram;
+}
+
+async function collect(reader: MetricReader): Promise<Point[]> {
+  const { resourceMetrics, errors } = await reader.collect();
+  expect(errors.length, 0, 'errors collecting the metrics');
+  return resourceMetrics.scopeMetrics.flatMap((scope) =>
+    scope.metrics.flatMap((metric) => (metric.dataPoints as DataPoint<number | Histogram>[]).map(({ attributes, value }) => ({ name: metric.descriptor.name, attributes, value }))),
+  );
+}
+
+/** The sum of a counter's data points (the count of a histogram's) whose attributes include `where`. */
+function total(points: Point[], name: string, where: Record<string, unknown> = {}): number {
+  return points
+    .filter((point) => point.name === name && Object.entries(where).every(([key, value]) => point.attributes[key] === value))
+    .reduce((sum, { value }) => sum + (typeof value === 'number' ? value : value.count), 0);
+}
 
 function clientFor(world: World, overrides: Partial<ClientConfiguration> = {}): Client {
   return new Client({ ...clientConfiguration(world), ...overrides });

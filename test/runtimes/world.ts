@@ -24,6 +24,15 @@ export interface World {
   fileStore: { module: string; directory: string };
   /** oauth-ccg/file's FileTokenStore, added by the entry where there is a file system (Node, Bun, Deno); absent elsewhere. */
   FileTokenStore?: typeof import('oauth-ccg/file').FileTokenStore;
+  /**
+   * axios and undici from npm, each bundled for Node (URLs), as Node, Bun and Deno load them: ./main.ts
+   * imports them there. The Worker bundles axios's browser build instead (./worker.ts), and has no undici.
+   */
+  libraries: { axios: string; undici: string };
+  /** axios, added by every entry: its Node build (the http adapter) on Node, Bun and Deno, its browser build (the fetch adapter) on workerd. */
+  axios?: typeof import('axios').default;
+  /** undici, added by the entry where it runs (Node, Bun, Deno); absent on workerd. */
+  undici?: typeof import('undici');
 }
 
 export type Outcome = 'passed' | 'failed' | 'unsupported';
