@@ -221,6 +221,29 @@ describe('a store that fails', () => {
   });
 });
 
+test('a lock the store takes only after its call timed out is released, so no one waits a lease for it', async () => {
+  /** Takes the first lock 300 ms late: after the client has gone on without the store. */
+  class LateLockStore extends MemoryTokenStore {
+    #late = true;
+    override async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+      if (this.#late) {
+        this.#late = false;
+        await sleep(300);
+      }
+      return super.setIfAbsent(key, value, ttlMs);
+    }
+  }
+  const store = new ObservedStore(new LateLockStore());
+  const [first] = fleet(1, store, server.clients.basic, { tokenStoreTimeout: 100, timeout: 10_000 }).clients;
+  assert.equal((await first!.fetch('/whoami')).status, 200);
+  await sleep(400);
+  const [second] = fleet(1, store, server.clients.basic, { timeout: 10_000 }).clients;
+  const started = Date.now();
+  assert.equal((await second!.fetch('/whoami')).status, 200);
+  assert.ok(Date.now() - started < 2_000, `the second client waited ${Date.now() - started} ms`);
+  assert.ok(store.count('deleteIf') >= 1, 'the late lock was released');
+});
+
 describe('values the store must not be trusted with', () => {
   async function keyOf(store: ObservedStore): Promise<string> {
     const [client] = fleet(1, store).clients;
@@ -278,8 +301,14 @@ describe('values the store must not be trusted with', () => {
 });
 
 describe('store configuration', () => {
+  test('a store needs the client id and token endpoint that name its token: a provider alone could be any API\'s', () => {
+    const providerOnly = { baseUrl: server.apiUrl, clientCredentialsAuthCredentials: { oAuthTokenProvider: () => ({ accessToken: 'x' }) } };
+    assert.throws(() => new Client({ ...providerOnly, tokenStore: new MemoryTokenStore({ unencrypted: true }) }), (error: unknown) => error instanceof ConfigurationError && /oAuthClientId and tokenUrl/.test(error.message));
+  });
+
   test('a client with no secret to derive the sealing key from needs an encryptionKey or unencrypted: true', () => {
-    const configuration = { baseUrl: server.apiUrl, clientCredentialsAuthCredentials: { oAuthTokenProvider: () => ({ accessToken: 'x' }) } };
+    const assertion = async () => server.signClientAssertion();
+    const configuration = { baseUrl: server.apiUrl, tokenUrl: server.tokenUrl, clientCredentialsAuthCredentials: { oAuthClientId: server.clients.assertion.id, oAuthClientAssertion: assertion } };
     assert.throws(() => new Client({ ...configuration, tokenStore: new MemoryTokenStore() }), (error: unknown) => error instanceof ConfigurationError && /encryptionKey/.test(error.message));
     assert.ok(new Client({ ...configuration, tokenStore: new MemoryTokenStore({ encryptionKey: new Uint8Array(32) }) }));
     assert.ok(new Client({ ...configuration, tokenStore: new MemoryTokenStore({ unencrypted: true }) }));

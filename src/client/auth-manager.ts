@@ -295,12 +295,13 @@ function createEndpoints(settings: Settings, secrets: KnownSecrets): EndpointRes
 
 /**
  * The source behind a shared store: reads it first, and fetches from `source` for the fleet when it holds
- * the lock. The lock's lease is one request timeout; a waiter waits as long as a request with every retry
- * could take. Loaded on first need, so that a client without a store never loads (nor bundles at start-up) it.
+ * the lock. The lock's lease is one request timeout; a waiter waits as long as the holder's source may take
+ * (the provider's deadline, or a request with every retry). Loaded on first need, so that a client without a
+ * store never loads (nor bundles at start-up) it; should loading fail, the client goes on without the store.
  */
 function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource {
   const store = settings.store!;
-  const { clockSkew, timeout, retry, dpop, emit } = settings;
+  const { clockSkew, timeout, retry, dpop, emit, provider, providerTimeout } = settings;
   let shared: Promise<TokenSource> | undefined;
   const load = () =>
     (shared ??= Promise.all([import('../lifecycle/shared-token-source.ts'), import('../stores/token-vault.ts')]).then(
@@ -310,7 +311,7 @@ function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource
           store: store.store,
           storeTimeout: store.timeout,
           leaseMs: timeout,
-          maxWaitMs: longestRetriedDuration(retry, timeout) + timeout,
+          maxWaitMs: provider ? providerTimeout : longestRetriedDuration(retry, timeout) + timeout,
           // Jitter-free, so at its earliest: a token this process found due for renewal is never adopted again.
           isFresh: (lease) => Date.now() < scheduleRenewal(lease, clockSkew, () => 0).renewAt,
           vault: async () =>
@@ -325,6 +326,10 @@ function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource
           emit,
           closedError: closed,
         }),
+      (error: unknown) => {
+        emit({ type: 'store-failed', operation: 'get', error });
+        return source;
+      },
     ));
   return {
     token: () => load().then((loaded) => loaded.token()),

@@ -72,11 +72,14 @@ export class Client {
       clientCredentialsAuthCredentials: { ...current.clientCredentialsAuthCredentials, ...changes.clientCredentialsAuthCredentials },
     };
     const heldToken = this.clientCredentialsAuthManager[transferableToken]();
+    const [next, previous] = [resolveSettings(merged), this.clientCredentialsAuthManager[settingsOf]()];
+    // A new secret keeps nothing either: it is how a caller says the old credentials are not to be trusted.
     const keepsToken =
       heldToken !== undefined &&
       changes.clientCredentialsAuthCredentials?.oAuthToken === undefined &&
       sameDpopKey(merged.dpop, current.dpop) &&
-      tokenIdentity(resolveSettings(merged)) === tokenIdentity(this.clientCredentialsAuthManager[settingsOf]());
+      next.clientSecret === previous.clientSecret &&
+      tokenIdentity(next) === tokenIdentity(previous);
     return new Client(
       keepsToken ? { ...merged, clientCredentialsAuthCredentials: { ...merged.clientCredentialsAuthCredentials, oAuthToken: heldToken } } : merged,
     );

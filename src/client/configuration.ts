@@ -200,6 +200,10 @@ export function resolveSettings(configuration: ClientConfiguration): Settings {
   const dpop = dpopSessionOf(configuration.dpop);
   const tokenUrl = endpointUrl(configuration.tokenUrl, 'tokenUrl', allowInsecureHttp);
   const issuer = issuerOf(configuration.issuer, allowInsecureHttp);
+  if (configuration.tokenStore !== undefined && (clientId === undefined || (tokenUrl === undefined && issuer === undefined))) {
+    // The store key is the token's identity: without these, every such client would share one token, whatever API it is for.
+    throw new ConfigurationError('tokenStore needs oAuthClientId and tokenUrl (or issuer): they name the token it shares, which a token provider alone does not.');
+  }
   if (authentication && tokenUrl === undefined && issuer === undefined) {
     throw new ConfigurationError('tokenUrl (or issuer, to discover it) is required to fetch tokens with oAuthClientId.');
   }

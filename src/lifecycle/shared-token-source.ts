@@ -1,5 +1,5 @@
 import { TimeoutError } from '../errors.ts';
-import type { Emit } from '../events.ts';
+import type { Emit, OAuthEvent } from '../events.ts';
 import type { TokenStore } from '../stores/token-store.ts';
 import type { TokenVault } from '../stores/token-vault.ts';
 import type { OAuthToken, TokenLease } from '../token.ts';
@@ -25,7 +25,7 @@ export interface SharedTokenSourceOptions {
   readonly closedError: () => Error;
 }
 
-type Operation = 'get' | 'set' | 'setIfAbsent' | 'expireIf' | 'deleteIf' | 'watch';
+type Operation = Extract<OAuthEvent, { type: 'store-failed' }>['operation'];
 
 /** A store call that failed or did not answer in time: never the caller's failure, only a reason to go on without the store. */
 class StoreFailure extends Error {
@@ -115,7 +115,7 @@ export class SharedTokenSource implements TokenSource {
   }
 
   async #shared(vault: TokenVault): Promise<TokenLease> {
-    const { leaseMs, maxWaitMs } = this.#options;
+    const { maxWaitMs } = this.#options;
     const giveUpAt = Date.now() + maxWaitMs;
     const waiting = new Waiting(this.#closed.signal);
     try {
@@ -123,7 +123,7 @@ export class SharedTokenSource implements TokenSource {
         const stored = await this.#read(vault);
         if (stored) return stored;
         const owner = crypto.randomUUID();
-        if (await this.#call('setIfAbsent', (store) => store.setIfAbsent(vault.lockKey, owner, leaseMs))) return await this.#fetchHolding(vault, owner);
+        if (await this.#takeLock(vault, owner)) return await this.#fetchHolding(vault, owner);
         // Another process is fetching. Past the longest its request could take, it is not coming.
         if (Date.now() >= giveUpAt) return await this.#options.source.token();
         if (!waiting.watched) await this.#watch(vault, waiting);
@@ -131,6 +131,22 @@ export class SharedTokenSource implements TokenSource {
       }
     } finally {
       waiting.stop();
+    }
+  }
+
+  /**
+   * Takes the identity's lock, or says another process holds it. A store that takes it only after the call
+   * timed out (this process has gone on without the store) has it released at once, so that no one else
+   * waits a whole lease for a holder that is not fetching.
+   */
+  async #takeLock(vault: TokenVault, owner: string): Promise<boolean> {
+    const { store, leaseMs } = this.#options;
+    const taking = Promise.resolve().then(() => store.setIfAbsent(vault.lockKey, owner, leaseMs));
+    try {
+      return await this.#call('setIfAbsent', () => taking);
+    } catch (error) {
+      void taking.then((taken) => taken && store.deleteIf(vault.lockKey, owner)).catch(() => {});
+      throw error;
     }
   }
 
@@ -142,7 +158,10 @@ export class SharedTokenSource implements TokenSource {
     unref(extension);
     try {
       // Another process may have written between this one's read and its lock.
-      const written = await this.#read(vault).catch(() => undefined);
+      const written = await this.#read(vault).catch((error: unknown) => {
+        this.#report(error);
+        return undefined;
+      });
       if (written) return written;
       const lease = await source.token();
       await this.#write(vault, lease).catch(this.#report);

@@ -1,7 +1,7 @@
 import type { OAuthToken, TokenLease } from '../token.ts';
 
 /**
- * Anything that can produce a token: the token endpoint, a user's token provider, later a shared store.
+ * Anything that can produce a token: the token endpoint, a user's token provider, a shared store.
  * Sources compose: a reusing source wraps a fetching source, a transport wraps a reusing source.
  */
 export interface TokenSource {

@@ -1,9 +1,10 @@
+import type { OAuthEvent } from '../events.ts';
 import { base64Url } from '../keys/dpop-key.ts';
 import { leaseToken, type TokenLease } from '../token.ts';
 import type { TokenSealing } from './token-store.ts';
 
 /** Why a stored value was not used; see the `store-value-ignored` event. */
-export type IgnoredReason = 'malformed' | 'undecryptable' | 'foreign' | 'unusable-token';
+export type IgnoredReason = Extract<OAuthEvent, { type: 'store-value-ignored' }>['reason'];
 
 /** A stored value as read back: a token, or why there is none. */
 export type Unsealed = { readonly lease: TokenLease } | { readonly ignored: IgnoredReason };
