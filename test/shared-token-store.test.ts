@@ -106,6 +106,17 @@ describe('clients sharing a MemoryTokenStore', () => {
     assert.ok(store.count('deleteIf') >= 1, 'the refused token was removed from the store');
   });
 
+  test('revokeToken() resolves once the store no longer holds the token: a process may exit right after', async () => {
+    const store = observed();
+    const [client] = fleet(1, store, server.clients.basic, { revocationUrl: server.revocationUrl }).clients;
+    await client!.fetch('/whoami');
+    const { key } = store.calls.find((call) => call.operation === 'set')!;
+    assert.notEqual(await store.get(key), undefined);
+    await client!.clientCredentialsAuthManager.revokeToken();
+    assert.equal(await store.get(key), undefined);
+    await client!.close();
+  });
+
   test('renewal ahead of expiry is shared: three-second tokens renewed once per renewal for four clients', async () => {
     const store = observed();
     const { clients } = fleet(4, store, server.clients.shortLived, { tokenRequestAttempts: 1 });

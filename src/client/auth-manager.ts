@@ -143,7 +143,8 @@ export class ClientCredentialsAuthManager {
     // Loaded here, not with the client: a client that never revokes never loads it (nor bundles it at start-up).
     const { revokeToken: requestRevocation } = await import('../protocol/revocation.ts');
     await keepingAlive(withRetries(() => requestRevocation(revocation, token.accessToken, 'access_token'), retry, (notice) => emit({ type: 'token-request-retry', ...notice })));
-    this.#tokens.drop(token);
+    // Gone from a shared store too before this resolves: a process that exits next must not leave it there.
+    await this.#tokens.drop(token);
   }
 
   /**
@@ -333,8 +334,8 @@ function sharedTokenSource(source: TokenSource, settings: Settings): TokenSource
     ));
   return {
     token: () => load().then((loaded) => loaded.token()),
-    discard: (token) => void load().then((loaded) => loaded.discard?.(token)),
-    close: () => void shared?.then((loaded) => loaded.close?.()),
+    discard: (token) => load().then((loaded) => loaded.discard?.(token)),
+    close: async () => (await shared)?.close?.(),
   };
 }
 

@@ -127,7 +127,7 @@ export class ReusingTokenSource implements TokenSource {
     if (!held.replacesRefused) this.#refusalCoolDown.reset();
     this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
     this.#replacingRefused = true;
-    this.#options.source.discard?.(token);
+    void this.#options.source.discard?.(token);
     this.#options.emit({ type: 'token-rejected' });
     return true;
   }
@@ -136,18 +136,19 @@ export class ReusingTokenSource implements TokenSource {
    * Stops using `token` because it was revoked: dropped if it is the one held, without the refusal
    * bookkeeping of {@link invalidate} (the API did not refuse it; the client gave it up).
    */
-  drop(token: OAuthToken): void {
+  async drop(token: OAuthToken): Promise<void> {
     const held = this.#held;
     if (held?.lease.token.accessToken !== token.accessToken) return;
     this.#held = { ...held, refused: true, usableUntil: -Infinity, renewAt: -Infinity };
-    this.#options.source.discard?.(token);
+    await this.#options.source.discard?.(token);
   }
 
   /** Starts no renewal from now on, and waits for the one under way, if any; calls that need a token are refused. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#options.source.close?.();
+    const closing = this.#options.source.close?.();
     await this.#pending?.catch(() => {});
+    await closing;
   }
 
   #renew(): Promise<TokenLease> {

@@ -64,6 +64,7 @@ export class SharedTokenSource implements TokenSource {
   /** A compare-and-delete under way: a read waits for it, so as not to find the token it deletes. */
   #discarding: Promise<void> | undefined;
   readonly #closed = new AbortController();
+  readonly #background = new Set<Promise<void>>();
   #vaultPromise: Promise<TokenVault> | undefined;
   /** The last stored value found unusable. */
   #ignored: string | undefined;
@@ -84,25 +85,41 @@ export class SharedTokenSource implements TokenSource {
     }
   }
 
-  discard(token: OAuthToken): void {
+  /** Resolves once the store no longer holds `token` (or could not be asked); never rejects. */
+  discard(token: OAuthToken): Promise<void> {
     this.#discarded = token.accessToken;
     const stored = this.#stored;
-    if (stored?.accessToken !== token.accessToken || Date.now() < this.#offlineUntil) return;
+    if (stored?.accessToken !== token.accessToken || Date.now() < this.#offlineUntil) return Promise.resolve();
     // Compare-and-delete: when a fleet's calls all fail on one revoked token, the first deletion removes
     // it and the others find the store holding its replacement, which they must not delete.
-    this.#discarding = this.#vault()
+    const discarding = this.#vault()
       .then((vault) => this.#call('deleteIf', (store) => store.deleteIf(vault.tokenKey, stored.value)))
       .then(
         () => {},
         (error: unknown) => this.#goOffline(error),
       )
       .finally(() => {
-        this.#discarding = undefined;
+        if (this.#discarding === discarding) this.#discarding = undefined;
       });
+    this.#discarding = discarding;
+    return this.#inBackground(discarding);
   }
 
-  close(): void {
+  /** Ends every wait under way, and resolves once the store work still running (a release, a deletion) has settled. */
+  async close(): Promise<void> {
     this.#closed.abort();
+    await Promise.all(this.#background);
+  }
+
+  /** Work the caller does not wait for, which `close()` does: kept until it settles. Never rejects. */
+  #inBackground(work: Promise<unknown>): Promise<void> {
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.#background.add(settled);
+    void settled.then(() => this.#background.delete(settled));
+    return settled;
   }
 
   /** The vault is made once; making it can only fail as the store does (no crypto, say): then without the store. */
@@ -145,7 +162,7 @@ export class SharedTokenSource implements TokenSource {
     try {
       return await this.#call('setIfAbsent', () => taking);
     } catch (error) {
-      void taking.then((taken) => taken && store.deleteIf(vault.lockKey, owner)).catch(() => {});
+      void this.#inBackground(taking.then((taken) => taken && store.deleteIf(vault.lockKey, owner)));
       throw error;
     }
   }
@@ -169,7 +186,7 @@ export class SharedTokenSource implements TokenSource {
     } finally {
       clearInterval(extension);
       // In the background: the token is written, so waiters need the lock no more; it only must not outlive its lease.
-      void this.#call('deleteIf', (store) => store.deleteIf(vault.lockKey, owner)).catch(this.#report);
+      void this.#inBackground(this.#call('deleteIf', (store) => store.deleteIf(vault.lockKey, owner)).catch(this.#report));
     }
   }
 

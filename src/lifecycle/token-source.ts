@@ -6,10 +6,10 @@ import type { OAuthToken, TokenLease } from '../token.ts';
  */
 export interface TokenSource {
   token(): Promise<TokenLease>;
-  /** The token will not be used again (the API refused it, or it was revoked): a source that shares it stops sharing it. */
-  discard?(token: OAuthToken): void;
-  /** Ends the source's waits and background work; a wait under way rejects. */
-  close?(): void;
+  /** The token will not be used again (the API refused it, or it was revoked): a source that shares it stops sharing it. Never rejects. */
+  discard?(token: OAuthToken): Promise<void>;
+  /** Ends the source's waits (a wait under way rejects) and resolves once its background work has settled. */
+  close?(): Promise<void>;
 }
 
 /**
