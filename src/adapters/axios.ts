@@ -3,7 +3,7 @@
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { Client } from '../client/client.ts';
 import type { ResponseHead } from '../protocol/bearer-challenge.ts';
-import { isReplayable, type AuthorizationHeaders, type Authorizer, type RequestAuthorization } from '../transport/authorizer.ts';
+import { AUTHORIZATION_HEADER, isReplayable, type AuthorizationHeaders, type Authorizer, type RequestAuthorization } from '../transport/authorizer.ts';
 import { clientAuthorizer } from './client-authorizer.ts';
 
 /**
@@ -121,7 +121,6 @@ class AuthorizedRequest {
   };
 }
 
-const AUTHORIZATION_HEADER = /^(?:authorization|dpop)$/i;
 
 /** The absolute URL axios will request, or `undefined` when it has none (a relative URL without `baseURL`, outside a browser). */
 function urlOf(instance: AxiosInstance, config: InternalAxiosRequestConfig): string | undefined {

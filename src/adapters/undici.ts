@@ -4,7 +4,7 @@
 import type { Dispatcher } from 'undici';
 import type { Client } from '../client/client.ts';
 import type { ResponseHead } from '../protocol/bearer-challenge.ts';
-import { isReplayable, type AuthorizationHeaders, type RequestAuthorization } from '../transport/authorizer.ts';
+import { AUTHORIZATION_HEADER, isReplayable, type AuthorizationHeaders, type RequestAuthorization } from '../transport/authorizer.ts';
 import { clientAuthorizer } from './client-authorizer.ts';
 
 /**
@@ -222,7 +222,6 @@ function urlOf(options: Dispatcher.DispatchOptions): URL | undefined {
   }
 }
 
-const AUTHORIZATION_HEADER = /^(?:authorization|dpop)$/i;
 
 /**
  * The caller's headers, in any of the forms undici takes, with the authorization headers set over any of

@@ -3,6 +3,9 @@ import { challengeError, isTokenRejection, type ResponseHead } from '../protocol
 import type { DpopSession } from '../protocol/dpop.ts';
 import type { OAuthToken } from '../token.ts';
 
+/** The headers that carry the token and its proof: set by the Authorizer over a caller's own, and never sent off the API's origin. */
+export const AUTHORIZATION_HEADER = /^(?:authorization|dpop)$/i;
+
 /** What the Authorizer needs from a token holder: golang/oauth2's TokenSource, plus a way to report a refused token. */
 export interface TokenProvider {
   /** The token to send now if one is held, sparing the common case a promise. */
