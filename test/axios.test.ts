@@ -86,6 +86,24 @@ describe('tokens on axios requests', () => {
     assert.equal(server.apiRequests.length, 0);
   });
 
+  test("an error the API's status causes carries no token: axios's copy of the request headers is redacted", async () => {
+    const failing = await startRecorder((_req, res) => void res.writeHead(500).end('down'));
+    try {
+      const api = apiFor(clientFor({ baseUrl: failing.url }), failing.url);
+      const error = await api.get('/things').then(() => assert.fail('a 500 resolved'), (caught: unknown) => caught);
+      assert.ok(error instanceof AxiosError && error.response?.status === 500);
+      const token = failing.requests[0]!.authorization!.replace(/^Bearer /, '');
+      assert.ok(token.length > 10);
+      assert.ok(!JSON.stringify(error.toJSON()).includes(token), 'toJSON() shows the token');
+      assert.ok(!JSON.stringify(error.config?.headers).includes(token), 'config.headers shows the token');
+      // Sent again by the caller, the request is authorized anew.
+      assert.equal((await api.request(error.config!).catch((again: AxiosError) => again.response))?.status, 500);
+      assert.equal(failing.requests[1]!.authorization, `Bearer ${token}`);
+    } finally {
+      await failing.close();
+    }
+  });
+
   test('a client without baseUrl cannot be attached', () => {
     assert.throws(() => attachClient(axios.create(), new Client({ tokenUrl: server.tokenUrl, clientCredentialsAuthCredentials: { oAuthClientId: 'id', oAuthClientSecret: 'secret' } })), ConfigurationError);
   });

@@ -68,13 +68,29 @@ export function attachClient(instance: AxiosInstance, client: Client): () => voi
     (response) => afterResponse(response, () => response),
     (error: unknown) => {
       const response = (error as { isAxiosError?: boolean; response?: AxiosResponse } | undefined)?.response;
-      return response !== undefined && (error as { isAxiosError?: boolean }).isAxiosError ? afterResponse(response, () => Promise.reject(error)) : Promise.reject(error);
+      const reject = () => Promise.reject(withoutToken(error));
+      return response !== undefined && (error as { isAxiosError?: boolean }).isAxiosError ? afterResponse(response, reject) : reject();
     },
   );
   return () => {
     instance.interceptors.request.eject(requestInterceptor);
     instance.interceptors.response.eject(responseInterceptor);
   };
+}
+
+/**
+ * An error on its way to the caller, with the token and proof taken out of the request headers axios keeps
+ * on it (`error.config.headers`, which `toJSON()` and loggers print). A config sent again goes through
+ * `authorizeRequest`, which sets them anew.
+ */
+function withoutToken(error: unknown): unknown {
+  const { config, response } = (error ?? {}) as { config?: { headers?: unknown }; response?: { config?: { headers?: unknown } } };
+  for (const headers of [config?.headers, response?.config?.headers]) {
+    if (typeof headers !== 'object' || headers === null) continue;
+    const record = headers as Record<string, unknown>;
+    for (const name of Object.keys(record)) if (AUTHORIZATION_HEADER.test(name)) record[name] = '[redacted]';
+  }
+  return error;
 }
 
 /**
