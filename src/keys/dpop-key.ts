@@ -100,3 +100,8 @@ export function base64Url(bytes: Uint8Array): string {
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+/** The SHA-256 of `text` (UTF-8), in base64url: a DPoP `ath`, a store key's digest. */
+export async function sha256Base64Url(text: string): Promise<string> {
+  return base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
+}

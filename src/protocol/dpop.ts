@@ -1,4 +1,4 @@
-import { base64Url, type DpopKey } from '../keys/dpop-key.ts';
+import { sha256Base64Url, type DpopKey } from '../keys/dpop-key.ts';
 import { endpointName } from './http-exchange.ts';
 
 /** The token types a client accepts: DPoP with a DPoP key (and Bearer only when a downgrade is allowed), else Bearer. */
@@ -52,8 +52,4 @@ export class DpopSession {
     if (this.#ath?.token !== accessToken) this.#ath = { token: accessToken, ath: sha256Base64Url(accessToken) };
     return this.#ath.ath;
   }
-}
-
-async function sha256Base64Url(text: string): Promise<string> {
-  return base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }

@@ -1,5 +1,5 @@
 import type { OAuthEvent } from '../events.ts';
-import { base64Url } from '../keys/dpop-key.ts';
+import { base64Url, sha256Base64Url } from '../keys/dpop-key.ts';
 import { leaseToken, type TokenLease } from '../token.ts';
 import type { TokenSealing } from './token-store.ts';
 
@@ -46,7 +46,7 @@ const encoder = new TextEncoder();
  * digest as associated data: a value moved under another key, or sealed with another secret, fails to open.
  */
 export async function openVault(options: VaultOptions): Promise<TokenVault> {
-  const digest = base64Url(await sha256(`oauth-ccg token identity v1\n${options.identity}\n${options.dpopThumbprint ?? ''}`));
+  const digest = await sha256Base64Url(`oauth-ccg token identity v1\n${options.identity}\n${options.dpopThumbprint ?? ''}`);
   const aesKey = options.sealing && 'unencrypted' in options.sealing ? undefined : await sealingKey(options, digest);
   const additionalData = encoder.encode(digest);
 
@@ -122,10 +122,6 @@ async function sealingKey(options: VaultOptions, digest: string): Promise<AesKey
 
 function toBytes(value: string | Uint8Array): Uint8Array<ArrayBuffer> {
   return typeof value === 'string' ? encoder.encode(value) : Uint8Array.from(value);
-}
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
 
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
