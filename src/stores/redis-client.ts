@@ -196,4 +196,5 @@ function textOf(reply: unknown): string | undefined {
   return typeof reply === 'string' ? reply : new TextDecoder().decode(reply as Uint8Array);
 }
 
-function ignore(): void {}
+/** For outcomes no one waits for: a connection's errors, a close that fails on a connection already gone. */
+export function ignore(): void {}

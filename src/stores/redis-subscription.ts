@@ -1,7 +1,7 @@
 // Watching keys over Redis pub/sub: one subscriber connection for every key a store watches, opened with
 // the first watcher and closed with the last, so that it never keeps the process alive once no one waits.
 import { NetworkError } from '../errors.ts';
-import type { RedisConnection, RedisSubscriber } from './redis-client.ts';
+import { ignore, type RedisConnection, type RedisSubscriber } from './redis-client.ts';
 
 interface Channel {
   readonly listeners: Set<() => void>;
@@ -69,5 +69,3 @@ export class SharedSubscription {
     }
   }
 }
-
-function ignore(): void {}

@@ -1,5 +1,5 @@
 import { ConfigurationError, NetworkError, OAuthCcgError } from '../errors.ts';
-import { redisConnectionOf, type RedisClient, type RedisConnection } from './redis-client.ts';
+import { ignore, redisConnectionOf, type RedisClient, type RedisConnection } from './redis-client.ts';
 import { SharedSubscription } from './redis-subscription.ts';
 import { sealingOf } from './sealing-options.ts';
 import type { TokenSealing, TokenSealingOptions, TokenStore } from './token-store.ts';
@@ -214,5 +214,3 @@ export class RedisTokenStore implements TokenStore {
 function milliseconds(ttlMs: number): string {
   return String(Math.max(1, Math.ceil(ttlMs)));
 }
-
-function ignore(): void {}
