@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
+import { base64Url } from './base64url.ts';
 import { isCryptoKey, type Jwk, type WebCryptoKey } from './key-shape.ts';
 import { signingAlgorithm } from './signing-key.ts';
 
@@ -93,15 +94,3 @@ export function dpopKey(option: DpopOption): DpopKey {
 }
 
 const encoder = new TextEncoder();
-
-/** base64url without padding (RFC 7515 §2). */
-export function base64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/** The SHA-256 of `text` (UTF-8), in base64url: a DPoP `ath`, a store key's digest. */
-export async function sha256Base64Url(text: string): Promise<string> {
-  return base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
-}

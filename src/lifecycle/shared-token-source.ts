@@ -194,7 +194,10 @@ export class SharedTokenSource implements TokenSource {
   async #read(vault: TokenVault): Promise<TokenLease | undefined> {
     const value = await this.#call('get', (store) => store.get(vault.tokenKey));
     if (value === undefined || value === null) return undefined;
-    const unsealed = await vault.unseal(value);
+    // Unsealing fails only as the sealing key does (derived from the secret): then the store cannot be used.
+    const unsealed = await vault.unseal(value).catch((error: unknown) => {
+      throw new StoreFailure('get', error);
+    });
     if ('ignored' in unsealed) {
       // Reported once: a waiter reads it again and again until the token that replaces it is written.
       if (value !== this.#ignored) this.#options.emit({ type: 'store-value-ignored', reason: unsealed.ignored });

@@ -1,4 +1,5 @@
-import { sha256Base64Url, type DpopKey } from '../keys/dpop-key.ts';
+import { sha256Base64Url } from '../keys/base64url.ts';
+import type { DpopKey } from '../keys/dpop-key.ts';
 import { endpointName } from './http-exchange.ts';
 
 /** The token types a client accepts: DPoP with a DPoP key (and Bearer only when a downgrade is allowed), else Bearer. */

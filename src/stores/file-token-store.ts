@@ -4,7 +4,7 @@ import { ConfigurationError, OAuthCcgError } from '../errors.ts';
 import { createExclusively, replaceAtomically } from './file/atomic-write.ts';
 import { CLAIM_LIFETIME_MS, changeIfUnchanged, snapshotOf, type ClaimOutcome, type Snapshot } from './file/content-claim.ts';
 import { DirectoryWatch } from './file/directory-watch.ts';
-import { removeIfPresent } from './file/if-present.ts';
+import { readIfPresent, removeIfPresent } from './file/if-present.ts';
 import { preparePrivateDirectory } from './file/private-directory.ts';
 import { sealingOf } from './sealing-options.ts';
 import type { TokenSealing, TokenSealingOptions, TokenStore } from './token-store.ts';
@@ -100,7 +100,8 @@ export class FileTokenStore implements TokenStore {
 
   /** See {@link TokenStore.get}. A file that does not hold an entry (damaged, or not the store's) reads as absent. */
   async get(key: string): Promise<string | undefined> {
-    return liveEntry(await snapshotOf(this.#pathOf(key)))?.value;
+    // The file's text alone: a snapshot's version (a digest) is for the conditional writes.
+    return liveEntry((await readIfPresent(this.#pathOf(key)))?.toString('utf8'))?.value;
   }
 
   /** See {@link TokenStore.set}. */
@@ -144,7 +145,7 @@ export class FileTokenStore implements TokenStore {
     const giveUpAt = Date.now() + BUSY_LIMIT_MS;
     for (;;) {
       const snapshot = await snapshotOf(path);
-      const change = decide(liveEntry(snapshot));
+      const change = decide(liveEntry(snapshot?.text));
       if (change === undefined) return false;
       const outcome = await applyChange(path, snapshot, change);
       if (outcome === 'changed') return true;
@@ -194,12 +195,12 @@ function recordOf(entry: Entry): string {
   return `${entry.expiresAt}\n${entry.value}`;
 }
 
-/** The entry a file holds, if it holds one and its lifetime has not passed. */
-function liveEntry(snapshot: Snapshot | undefined): Entry | undefined {
-  if (snapshot === undefined) return undefined;
-  const newline = snapshot.text.indexOf('\n');
-  const expiry = snapshot.text.slice(0, newline);
+/** The entry a file's text holds, if it holds one and its lifetime has not passed. */
+function liveEntry(text: string | undefined): Entry | undefined {
+  if (text === undefined) return undefined;
+  const newline = text.indexOf('\n');
+  const expiry = text.slice(0, newline);
   if (newline < 0 || !/^\d{1,16}$/.test(expiry)) return undefined;
   const expiresAt = Number(expiry);
-  return Date.now() < expiresAt ? { value: snapshot.text.slice(newline + 1), expiresAt } : undefined;
+  return Date.now() < expiresAt ? { value: text.slice(newline + 1), expiresAt } : undefined;
 }

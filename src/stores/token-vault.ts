@@ -1,5 +1,5 @@
 import type { OAuthEvent } from '../events.ts';
-import { base64Url, sha256Base64Url } from '../keys/dpop-key.ts';
+import { base64Url, sha256Base64Url } from '../keys/base64url.ts';
 import { leaseToken, type TokenLease } from '../token.ts';
 import type { TokenSealing } from './token-store.ts';
 
@@ -18,6 +18,7 @@ export interface TokenVault {
   readonly tokenKey: string;
   /** `<digest>:lock`: the lease of the process fetching a token for everyone. */
   readonly lockKey: string;
+  /** Rejects only when the sealing key could not be derived, as {@link unseal} does. */
   seal(lease: TokenLease): Promise<string>;
   /** Reads a value back; anything that is not a sealed token of this identity is refused, never trusted. */
   unseal(value: string): Promise<Unsealed>;
@@ -47,7 +48,10 @@ const encoder = new TextEncoder();
  */
 export async function openVault(options: VaultOptions): Promise<TokenVault> {
   const digest = await sha256Base64Url(`oauth-ccg token identity v1\n${options.identity}\n${options.dpopThumbprint ?? ''}`);
-  const aesKey = options.sealing && 'unencrypted' in options.sealing ? undefined : await sealingKey(options, digest);
+  // Derived while the caller reads the store (the keys need only the digest); seal and unseal wait for it,
+  // and reject as it does.
+  const aesKey = options.sealing && 'unencrypted' in options.sealing ? undefined : sealingKey(options, digest);
+  aesKey?.catch(() => {});
   const additionalData = encoder.encode(digest);
 
   const payloadOf = (lease: TokenLease) => JSON.stringify({ id: digest, token: lease.token, obtainedAt: lease.obtainedAt, expiresAt: lease.expiresAt });
@@ -58,7 +62,7 @@ export async function openVault(options: VaultOptions): Promise<TokenVault> {
     async seal(lease) {
       if (!aesKey) return `${FORMAT.plain}.${base64Url(encoder.encode(payloadOf(lease)))}`;
       const iv = crypto.getRandomValues(new Uint8Array(12));
-      const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, aesKey, encoder.encode(payloadOf(lease)));
+      const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, await aesKey, encoder.encode(payloadOf(lease)));
       return `${FORMAT.sealed}.${base64Url(iv)}.${base64Url(new Uint8Array(sealed))}`;
     },
     async unseal(value) {
@@ -67,8 +71,9 @@ export async function openVault(options: VaultOptions): Promise<TokenVault> {
       if (aesKey && parts.length === 3 && parts[0] === FORMAT.sealed) {
         const [, iv, sealed] = parts.map(fromBase64Url);
         if (!iv || !sealed || iv.byteLength !== 12) return { ignored: 'malformed' };
+        const key = await aesKey;
         try {
-          plaintext = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, aesKey, sealed));
+          plaintext = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, sealed));
         } catch {
           return { ignored: 'undecryptable' };
         }

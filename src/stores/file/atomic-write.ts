@@ -6,9 +6,9 @@
 // No fsync: these files are a cache. A machine that crashes may come back with the last write lost or a
 // file empty; an unreadable file counts as absent, and a lost token costs one token request, which is less
 // than what an fsync on every renewal of every process would cost.
-import { randomBytes } from 'node:crypto';
-import { link, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { randomBase64Url } from '../../keys/base64url.ts';
+import { link, rename, writeFile } from './file-system.ts';
 import { hasCode, removeIfPresent } from './if-present.ts';
 
 /**
@@ -48,15 +48,13 @@ export async function replaceAtomically(target: string, contents: string): Promi
  * and answers its path. The name starts with a dot and ends in `.tmp`, which no store file does.
  */
 async function writeBeside(target: string, contents: string): Promise<string> {
-  const temporary = join(dirname(target), `.${randomBytes(12).toString('base64url')}.tmp`);
-  const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
-  let written = false;
+  const temporary = join(dirname(target), `.${randomBase64Url(12)}.tmp`);
   try {
-    await handle.writeFile(contents, 'utf8');
-    written = true;
-  } finally {
-    await handle.close();
-    if (!written) await removeIfPresent(temporary);
+    await writeFile(temporary, contents, { encoding: 'utf8', flag: 'wx', mode: PRIVATE_FILE_MODE });
+  } catch (error) {
+    // A write that failed part-way (a full disk) leaves the file it created; one that could not create it left none.
+    if (!hasCode(error, 'EEXIST')) await removeIfPresent(temporary);
+    throw error;
   }
   return temporary;
 }

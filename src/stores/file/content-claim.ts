@@ -14,8 +14,8 @@
 // under a claim, on the claim file: two processes that both find it lapsed cannot both remove it, which
 // would let the second remove the fresh claim the first just made. A holder stopped for longer than the
 // lifetime (SIGSTOP, a suspended machine) loses its exclusivity, as the holder of any lease does.
-import { createHash, randomBytes } from 'node:crypto';
 import { OAuthCcgError } from '../../errors.ts';
+import { randomBase64Url, sha256Base64Url } from '../../keys/base64url.ts';
 import { createExclusively } from './atomic-write.ts';
 import { readIfPresent, removeIfPresent } from './if-present.ts';
 
@@ -44,7 +44,7 @@ export type ClaimOutcome = 'changed' | 'moved' | 'busy';
 export async function snapshotOf(path: string): Promise<Snapshot | undefined> {
   const bytes = await readIfPresent(path);
   if (bytes === undefined) return undefined;
-  return { text: bytes.toString('utf8'), version: createHash('sha256').update(bytes).digest('base64url').slice(0, 22) };
+  return { text: bytes.toString('utf8'), version: (await sha256Base64Url(bytes)).slice(0, 22) };
 }
 
 /**
@@ -54,7 +54,7 @@ export async function snapshotOf(path: string): Promise<Snapshot | undefined> {
 export async function changeIfUnchanged(path: string, snapshot: Snapshot, change: () => Promise<void>, nesting = 0): Promise<ClaimOutcome> {
   const claim = `${path}.${snapshot.version}.claim`;
   // A random part makes every claim's content, and so its own version, unique.
-  if (!(await createExclusively(claim, `${Date.now() + CLAIM_LIFETIME_MS}\n${randomBytes(12).toString('base64url')}\n`))) {
+  if (!(await createExclusively(claim, `${Date.now() + CLAIM_LIFETIME_MS}\n${randomBase64Url(12)}\n`))) {
     await removeIfLapsed(claim, nesting + 1);
     return 'busy';
   }

@@ -1,6 +1,6 @@
 // File operations for which a missing file is an answer, not an error: another process may remove any
 // file of the store's directory at any moment, and that is part of the protocol.
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, unlink } from './file-system.ts';
 
 /** The bytes of the file at `path`, or `undefined` when there is no such file. */
 export async function readIfPresent(path: string): Promise<Buffer | undefined> {
