@@ -23,7 +23,7 @@ test('npm start -- --serve: the printed environment works for discover, token, c
     const exported = /^\s*export (.+)$/m.exec(output)?.[1] ?? '';
     const env = Object.fromEntries([...exported.matchAll(/(\w+)=('[^']*'|\S+)/g)].map(([, name, value]) => [name!, value!.replace(/^'|'$/g, '')]));
     assert.deepEqual(Object.keys(env).sort(), ['OAUTH_CCG_CLIENT_ID', 'OAUTH_CCG_CLIENT_SECRET', 'OAUTH_CCG_ISSUER', 'OAUTH_CCG_SCOPE']);
-    assert.match(output, /alias oauth-ccg='node .+\/cli\/main\.js'/);
+    assert.match(output, /alias oauth-ccg='node .+\/cli\/oauth-ccg\.js'/);
     const apiUrl = /oauth-ccg curl -- -s (\S+)/.exec(output)?.[1] ?? '';
 
     const discover = await home.run(['discover', env.OAUTH_CCG_ISSUER!], { env });

@@ -322,10 +322,12 @@ exit 7
     assert.deepEqual((await readFile(`${records}.argv`, 'utf8')).trim().split('\n'), ['-K', '/dev/fd/4', '-s', 'https://api.example/things']);
     // Each line a process, its arguments separated by NUL as /proc has them.
     const processes = (await readFile(`${records}.processes`, 'utf8')).replaceAll('\0', ' ');
-    assert.match(processes, /cli\/main\.[jt]s curl/, 'the command itself was among the processes seen');
+    // The command runs from its sources here, and as the package installs it where CLI_BUILT is set.
+    const command = /cli\/(?:main\.ts|oauth-ccg\.js)/;
+    assert.match(processes, new RegExp(`${command.source} curl`), 'the command itself was among the processes seen');
     assert.ok(!processes.includes(token), 'no process has the token in its argv');
     // The secret is a fixture other suites on this machine may pass around: only this command's processes count.
-    const ours = processes.split('\n').filter((line) => /cli\/main\.[jt]s|\/dev\/fd\/4|^cat /.test(line));
+    const ours = processes.split('\n').filter((line) => command.test(line) || /\/dev\/fd\/4|^cat /.test(line));
     assert.ok(ours.length >= 2, ours.join('\n'));
     assert.ok(!ours.some((line) => line.includes(server.clients.basic.secret)), 'nor the secret');
   });

@@ -4,14 +4,14 @@
 // id, scopes, resources, the last token's expiry — so that `cache list` can say what is cached without
 // any token or secret. Records are written like the store's files: whole (a rename), mode 0600, in the
 // store's private directory, which the store checks.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors.ts';
 import type { OAuthEvent } from '../events.ts';
+import { sha256Base64Url } from '../keys/base64url.ts';
 import { FileTokenStore } from '../stores/file-token-store.ts';
 import { replaceAtomically } from '../stores/file/atomic-write.ts';
+import { readdir, rm } from '../stores/file/file-system.ts';
 import { readIfPresent, removeIfPresent } from '../stores/file/if-present.ts';
 import { preparePrivateDirectory } from '../stores/file/private-directory.ts';
 import type { TokenStore } from '../stores/token-store.ts';
@@ -38,6 +38,8 @@ export interface CachedIdentity {
 
 export interface TokenCache {
   readonly store: TokenStore;
+  /** The store's directory, private to this user. */
+  readonly directory: string;
   /** Records the identity whenever this process fetched a token for it. */
   readonly onEvent: (event: OAuthEvent) => void;
   /** Removes the identity's record (its token was revoked). */
@@ -60,10 +62,11 @@ export function openCache(env: NodeJS.ProcessEnv, settings: ClientSettings, cred
     () => new FileTokenStore({ directory: cacheDirectory(env), ...(useCertificateKey && { encryptionKey: credentials.certificate?.key }) }),
     ' Or run with --no-cache.',
   );
-  const record = recordPath(store.directory, settings);
+  const record = () => recordPath(store.directory, settings);
   const writes = new Set<Promise<void>>();
   return {
     store,
+    directory: store.directory,
     onEvent(event) {
       if (event.type !== 'token-updated' || event.source !== 'endpoint') return;
       const { tokenType, expiry, scope } = event.token;
@@ -78,11 +81,11 @@ export function openCache(env: NodeJS.ProcessEnv, settings: ClientSettings, cred
         ...(expiry !== undefined && { expiry }),
         ...(scope !== undefined && { grantedScope: scope }),
       };
-      const write = replaceAtomically(record, `${JSON.stringify(identity)}\n`).catch((error: unknown) => report(`the cache record could not be written: ${String(error)}`));
+      const write = record().then((path) => replaceAtomically(path, `${JSON.stringify(identity)}\n`)).catch((error: unknown) => report(`the cache record could not be written: ${String(error)}`));
       writes.add(write);
       void write.finally(() => writes.delete(write));
     },
-    forget: () => removeIfPresent(record),
+    forget: async () => removeIfPresent(await record()),
     async settle() {
       await Promise.all(writes);
     },
@@ -90,7 +93,7 @@ export function openCache(env: NodeJS.ProcessEnv, settings: ClientSettings, cred
 }
 
 /** The identity's record: named by a digest of what shapes the token, which holds no secret. */
-function recordPath(directory: string, settings: ClientSettings): string {
+async function recordPath(directory: string, settings: ClientSettings): Promise<string> {
   const identity = JSON.stringify({
     issuer: settings.issuer ?? null,
     tokenUrl: settings.tokenUrl ?? null,
@@ -99,7 +102,7 @@ function recordPath(directory: string, settings: ClientSettings): string {
     scopes: [...new Set(settings.scopes)].sort(),
     resources: [...new Set(settings.resources)].sort(),
   });
-  return join(directory, `${createHash('sha256').update(identity).digest('base64url')}${RECORD_SUFFIX}`);
+  return join(directory, `${await sha256Base64Url(identity)}${RECORD_SUFFIX}`);
 }
 
 /** Every identity recorded in the cache, the soonest to expire first; a record that cannot be read is left out. */

@@ -1,6 +1,7 @@
 // The client's credentials, read from where the settings say: the secret from the environment, a file or
 // standard input; keys and certificates from files. Messages name the file, never what is in it.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../stores/file/file-system.ts';
+import type { CommandContext } from './context.ts';
 import { UsageError } from './exit-codes.ts';
 import type { ClientSettings } from './settings.ts';
 
@@ -13,12 +14,12 @@ export interface Credentials {
 }
 
 /** Reads every credential the settings name. A missing or unreadable one is a {@link UsageError} that says how to give it. */
-export async function readCredentials(settings: ClientSettings, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream): Promise<Credentials> {
+export async function readCredentials(settings: ClientSettings, context: Pick<CommandContext, 'env' | 'stdin'>): Promise<Credentials> {
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
     throw new UsageError('--cert and --key go together: the client certificate and its private key (PEM files).');
   }
   const [secret, privateKey, cert, key] = await Promise.all([
-    readSecret(settings, env, stdin),
+    readSecret(settings, context),
     settings.privateKeyFile === undefined ? undefined : readCredentialFile(settings.privateKeyFile, 'private key (--private-key)'),
     settings.certFile === undefined ? undefined : readCredentialFile(settings.certFile, 'client certificate (--cert)'),
     settings.keyFile === undefined ? undefined : readCredentialFile(settings.keyFile, "client certificate's key (--key)"),
@@ -31,15 +32,16 @@ export async function readCredentials(settings: ClientSettings, env: NodeJS.Proc
   return { secret, privateKey, certificate: cert === undefined || key === undefined ? undefined : { cert, key } };
 }
 
-async function readSecret(settings: ClientSettings, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream): Promise<string | undefined> {
+/** Reads `context.stdin` only for --client-secret-stdin: building the stream costs start-up time (see output.ts). */
+async function readSecret(settings: ClientSettings, context: Pick<CommandContext, 'env' | 'stdin'>): Promise<string | undefined> {
   const source = settings.secret;
   if (source === undefined) return undefined;
   const secret =
     source.from === 'environment'
-      ? env.OAUTH_CCG_CLIENT_SECRET
+      ? context.env.OAUTH_CCG_CLIENT_SECRET
       : source.from === 'file'
         ? await readCredentialFile(source.path, 'client secret file')
-        : await (await import('node:stream/consumers')).text(stdin);
+        : await (await import('node:stream/consumers')).text(context.stdin);
   // A file or a pipe (echo, a heredoc) ends the secret with a newline that is not part of it.
   const trimmed = secret?.replace(/\r?\n$/, '');
   if (!trimmed) throw new UsageError(`The client secret from ${describe(source)} is empty.`);

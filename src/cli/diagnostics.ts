@@ -12,20 +12,26 @@ export interface Diagnostics {
   dim(text: string): string;
 }
 
-export function createDiagnostics(stderr: NodeJS.WritableStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv, verbose: boolean): Diagnostics {
+/**
+ * `openStderr` is called on the first message: a successful command says nothing, and building the stream
+ * costs start-up time (see output.ts).
+ */
+export function createDiagnostics(openStderr: () => NodeJS.WritableStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv, verbose: boolean): Diagnostics {
+  let stderr: ReturnType<typeof openStderr> | undefined;
+  const output = () => (stderr ??= openStderr());
   // https://no-color.org: NO_COLOR present and not empty turns colour off, whatever else says.
-  const colour = stderr.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
-  const paint = (code: string) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const colour = () => output().isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
+  const paint = (code: string) => (text: string) => (colour() ? `\x1b[${code}m${text}\x1b[0m` : text);
   const red = paint('31');
   const dim = paint('2');
   return {
     verbose,
     error(lines) {
       const [first = '', ...rest] = lines.map(printable);
-      stderr.write(`oauth-ccg: ${red('error:')} ${first}\n${rest.map((line) => `  ${line}\n`).join('')}`);
+      output().write(`oauth-ccg: ${red('error:')} ${first}\n${rest.map((line) => `  ${line}\n`).join('')}`);
     },
     detail(line) {
-      if (verbose) stderr.write(`${dim(printable(line))}\n`);
+      if (verbose) output().write(`${dim(printable(line))}\n`);
     },
     dim,
   };

@@ -4,13 +4,17 @@
 // run, and Node waits for that compilation before it exits: half a second of a command that makes one or
 // two requests. V8's baseline compiler (Liftoff) alone is plenty for that. The flag is set on the first
 // request, before the module is compiled, so that a token read from the cache loads none of this.
+import { forgoCodeCache } from './code-cache.ts';
 
 let baselineWebAssembly: Promise<void> | undefined;
 
 /** `inner` (default: the global fetch), behind the V8 set-up, and carrying whatever marks `inner` (mtlsFetch says it presents a certificate). */
 export function commandFetch(inner: typeof fetch = (input, init) => fetch(input, init)): typeof fetch {
   return withMarksOf(inner, async (input, init) => {
-    baselineWebAssembly ??= import('node:v8').then((v8) => v8.setFlagsFromString('--liftoff-only'));
+    baselineWebAssembly ??= import('node:v8').then((v8) => {
+      v8.setFlagsFromString('--liftoff-only');
+      forgoCodeCache();
+    });
     await baselineWebAssembly;
     return inner(input, init);
   });

@@ -1,7 +1,8 @@
 // Named profiles in $XDG_CONFIG_HOME/oauth-ccg/config.json. A profile says which client and where its
 // credentials are (files), never the credentials themselves: the file can then be shared or committed.
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFile } from '../stores/file/file-system.ts';
 import { UsageError } from './exit-codes.ts';
 import { homeDirectory } from './locations.ts';
 
@@ -70,6 +71,8 @@ interface ConfigFile {
 
 /** The parsed file, or `undefined` when there is none and none was asked for. */
 async function readConfig(configFile: string, needed: boolean): Promise<ConfigFile | undefined> {
+  // Most runs have no config file: asking first spares making the error that reading it would reject with.
+  if (!needed && !existsSync(configFile)) return undefined;
   let text: string;
   try {
     text = await readFile(configFile, 'utf8');

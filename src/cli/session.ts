@@ -6,6 +6,7 @@ import type { ClientConfiguration } from '../client/configuration.ts';
 import type { OAuthEvent } from '../events.ts';
 import type { TokenEndpointAuthMethod } from '../protocol/client-authentication/client-authentication.ts';
 import type { TokenCache } from './cache.ts';
+import { keepCodeCacheIn } from './code-cache.ts';
 import type { CommandContext } from './context.ts';
 import { readCredentials, type Credentials } from './credentials.ts';
 import { UsageError } from './exit-codes.ts';
@@ -41,7 +42,7 @@ export async function openSession(context: CommandContext, apiUrl?: URL, { cache
   if (settings.authMethod?.endsWith('tls_client_auth') && settings.certFile === undefined) {
     throw new UsageError(`${settings.authMethod} needs the client certificate: --cert FILE --key FILE.`);
   }
-  const credentials = await readCredentials(settings, context.env, context.stdin);
+  const credentials = await readCredentials(settings, context);
   const verbose = context.diagnostics.verbose
     ? (await import('./verbose.ts')).verboseLog(context.diagnostics, [credentials.secret ?? ''], apiUrl?.origin)
     : undefined;
@@ -49,6 +50,7 @@ export async function openSession(context: CommandContext, apiUrl?: URL, { cache
   const fetchImplementation = verbose ? verbose.fetch(networkFetch) : networkFetch;
   // A DPoP token is bound to a key that lives as long as this process: caching it would help no one.
   const cache = settings.cache && !settings.dpop ? (await import('./cache.ts')).openCache(context.env, settings, credentials, context.diagnostics.detail) : undefined;
+  if (cache) keepCodeCacheIn(cache.directory);
   const listeners = [verbose?.onEvent, cache?.onEvent].filter((listener) => listener !== undefined);
 
   const configuration: ClientConfiguration = {
@@ -101,7 +103,8 @@ async function certificateFetch(certificate: NonNullable<Credentials['certificat
   try {
     module = await import('../node/mtls-fetch.ts');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    // As an ES module import (from the sources) or a require (the built command: scripts/build.ts says why).
+    if (!['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     throw new UsageError('--cert and --key need the undici package: npm install undici (next to oauth-ccg, or globally with it).');
   }
   return module.mtlsFetch(certificate);

@@ -1,6 +1,6 @@
 // The package's version, from its package.json: the first one up from this file that names the package.
 // (The build's dist/esm/package.json, which only says the copy is ES modules, comes first and is passed.)
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../stores/file/file-system.ts';
 
 const PACKAGE = 'oauth-ccg';
 

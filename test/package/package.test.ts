@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -206,6 +206,52 @@ test('npx oauth-ccg works from the tarball installed in an empty folder, without
   assert.equal(await run('npx', ['--no-install', 'oauth-ccg', 'token'], empty, { env }), first, 'the second from the cache');
   assert.deepEqual(server.tokenRequests.slice(requestsBefore).map((request) => `${request.accessToken}\n`), [first]);
 });
+
+test('the installed command keeps its compiled code beside its tokens: written by a cached run, private, used, and never where --no-cache runs', async () => {
+  const home = join(SCRATCH, 'code-cache-home');
+  const cache = join(home, '.cache', 'oauth-ccg');
+  await mkdir(home, { mode: 0o700 });
+  const command = join(SCRATCH, 'node_modules/.bin/oauth-ccg');
+  const { basic, privateKeyJwtEs256 } = server.clients;
+  const env = { PATH: process.env.PATH, HOME: home, OAUTH_CCG_TOKEN_URL: server.tokenUrl, OAUTH_CCG_CLIENT_ID: basic.id, OAUTH_CCG_CLIENT_SECRET: basic.secret };
+  const codeCaches = async () => (await readdir(cache)).filter((name) => name.endsWith('.v8-code'));
+
+  const uncached = await runQuietly(command, ['token', '--no-cache'], home, env);
+  assert.deepEqual(uncached, { stdout: `${server.tokenRequests.at(-1)!.accessToken}\n`, stderr: '' });
+  await assert.rejects(stat(join(home, '.cache')), { code: 'ENOENT' }, '--no-cache writes nothing, compiled code included');
+
+  const first = await runQuietly(command, ['token'], home, env);
+  assert.deepEqual(await codeCaches(), [], 'none from a run that asked the token endpoint (V8 flags changed for its request)');
+  assert.deepEqual(await runQuietly(command, ['token'], home, env), first);
+  const [file] = await codeCaches();
+  assert.ok(file, 'written by the run that read its token from the cache');
+  const written = await stat(join(cache, file));
+  assert.equal(written.mode & 0o777, 0o600);
+  assert.deepEqual(await runQuietly(command, ['token'], home, env), first, 'the same token, and nothing on stderr');
+  assert.equal((await stat(join(cache, file))).mtimeMs, written.mtimeMs, 'read, not written again');
+
+  // A cache V8 refuses (damaged), or one others could have written, is not used: the run compiles afresh and writes its own.
+  for (const spoil of [() => writeFile(join(cache, file), 'not compiled code'), () => chmod(join(cache, file), 0o666)]) {
+    await spoil();
+    assert.deepEqual(await runQuietly(command, ['token'], home, env), first);
+    assert.equal((await stat(join(cache, file))).mode & 0o777, 0o600);
+    assert.ok((await readFile(join(cache, file))).length > 1000, 'compiled code written anew');
+  }
+
+  // private_key_jwt imports jose from inside the cached bundle: no warning about how it is loaded reaches stderr.
+  const keyFile = join(home, 'es256.pem');
+  await writeFile(keyFile, privateKeyJwtEs256.key.pem, { mode: 0o600 });
+  const signed = await runQuietly(command, ['token', '--client-id', privateKeyJwtEs256.id, '--private-key', keyFile, '--token-url', server.tokenUrl], home, { ...env, OAUTH_CCG_CLIENT_SECRET: undefined });
+  assert.equal(signed.stderr, '');
+  assert.match(signed.stdout, /^\S+\n$/);
+  assert.deepEqual(await codeCaches(), [file]);
+});
+
+/** Runs a command that must succeed; resolves with what it printed on stdout and stderr. */
+async function runQuietly(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  const { stdout, stderr } = await promisify(execFile)(command, args, { cwd, env });
+  return { stdout, stderr };
+}
 
 /** Writes a consumer project: its package.json and tsconfig.json, the shared program, and a module importing every entry point (so each one's types are checked). */
 async function createConsumer(consumer: Consumer): Promise<string> {

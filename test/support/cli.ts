@@ -1,6 +1,7 @@
-// Runs the real `oauth-ccg` command as a child process, from its sources (through tsx, so no build is
-// needed), in a home directory of its own: its config and cache live there, and nothing of the caller's
-// environment leaks in but PATH.
+// Runs the real `oauth-ccg` command as a child process, as the package installs it (the build's bin, which
+// `npm test` builds first: its bundle, code cache and CommonJS copy of jose are what users run), in a home
+// directory of its own: its config and cache live there, and nothing of the caller's environment leaks in
+// but PATH. OAUTH_CCG_CLI_FROM_SOURCE=1 runs src/cli/main.ts through tsx instead, with no build needed.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI_SOURCE = join(ROOT, 'src/cli/main.ts');
+const COMMAND = process.env.OAUTH_CCG_CLI_FROM_SOURCE ? ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')] : [join(ROOT, 'dist/cjs/cli/oauth-ccg.js')];
 
 export interface CliRun {
   code: number | null;
@@ -22,7 +23,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to the child's stdin, which is then closed; default: nothing. */
   stdin?: string;
-  /** The command, instead of `node --import tsx src/cli/main.ts`: e.g. `script` around it for a terminal. */
+  /** The command line instead of `node <the command>`: e.g. `script` around it for a terminal. */
   wrap?: (command: string, args: string[]) => [string, string[]];
 }
 
@@ -52,7 +53,7 @@ function runCli(home: string, args: readonly string[], options: CliOptions): Pro
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
-  const [command, commandArgs] = (options.wrap ?? ((c, a) => [c, a]))(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args]);
+  const [command, commandArgs] = (options.wrap ?? ((c, a) => [c, a]))(process.execPath, [...COMMAND, ...args]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, commandArgs, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
     let stdout = '';

@@ -13,12 +13,12 @@ export const run: Command = async (context) => {
   if ((action !== 'list' && action !== 'clear') || rest.length > 0) throw new UsageError('cache takes list or clear: oauth-ccg cache list');
   if (action === 'clear') {
     const count = await clearCache(context.env);
-    context.stdout.write(`Removed the token cache (${count} ${count === 1 ? 'identity' : 'identities'}) from ${cacheDirectory(context.env)}.\n`);
+    await context.stdout.write(`Removed the token cache (${count} ${count === 1 ? 'identity' : 'identities'}) from ${cacheDirectory(context.env)}.\n`);
     return 0;
   }
   const format = formatOption(context.options.get('format'), ['text', 'json'] as const, 'text', 'cache list');
   const identities = await listCachedIdentities(context.env);
-  context.stdout.write(format === 'json' ? `${JSON.stringify(identities, null, 2)}\n` : printable(asText(identities, Date.now() / 1000)));
+  await context.stdout.write(format === 'json' ? `${JSON.stringify(identities, null, 2)}\n` : printable(asText(identities, Date.now() / 1000)));
   return 0;
 };
 

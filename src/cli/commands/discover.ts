@@ -24,7 +24,7 @@ export const run: Command = async (context) => {
   const fetchImplementation = context.diagnostics.verbose ? (await import('../verbose.ts')).verboseLog(context.diagnostics, []).fetch(commandFetch()) : commandFetch();
   const metadata = await discoverAuthorizationServer(issuer, { timeout, fetch: fetchImplementation, scrub: (text) => text });
   const fields = rfcFields(metadata);
-  context.stdout.write(format === 'json' ? `${JSON.stringify(fields, null, 2)}\n` : printable(asText(fields)));
+  await context.stdout.write(format === 'json' ? `${JSON.stringify(fields, null, 2)}\n` : printable(asText(fields)));
   return 0;
 };
 

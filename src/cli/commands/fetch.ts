@@ -1,7 +1,7 @@
 // `oauth-ccg fetch [options] <url>`: one authorized request through the library's client.fetch (the
 // token sent to the URL's origin only, a 401 answered with a new token and one replay), the response
 // body on stdout as it arrives. -X, -H and -d as curl has them.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../stores/file/file-system.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { openSession } from '../session.ts';
@@ -16,9 +16,7 @@ export const run: Command = async (context) => {
   try {
     const response = await session.client.fetch(url, init);
     if (response.body) {
-      for await (const chunk of response.body) {
-        if (!context.stdout.write(chunk)) await new Promise((resolve) => context.stdout.once('drain', resolve));
-      }
+      for await (const chunk of response.body) await context.stdout.write(chunk);
     }
     if (response.status < 400) return EXIT.ok;
     context.diagnostics.error([`The API answered HTTP ${response.status} ${response.statusText} (${url.origin}${url.pathname}).`]);

@@ -12,7 +12,7 @@ export const run: Command = async (context) => {
   const session = await openSession(context);
   try {
     const headers = await requestHeaders(session, context.options);
-    context.stdout.write(format === 'json' ? `${JSON.stringify(headers, null, 2)}\n` : headerLines(headers));
+    await context.stdout.write(format === 'json' ? `${JSON.stringify(headers, null, 2)}\n` : headerLines(headers));
   } finally {
     await session.close();
   }

@@ -24,7 +24,7 @@ export const run: Command = async (context) => {
   const format = formatOption(context.options.get('format'), ['text', 'json'] as const, 'text', 'inspect');
   const decoded = decode(await tokenToInspect(context, operands[0]));
   const now = Date.now() / 1000;
-  context.stdout.write(format === 'json' ? `${JSON.stringify(asJson(decoded, now), null, 2)}\n` : printable(asText(decoded, now)));
+  await context.stdout.write(format === 'json' ? `${JSON.stringify(asJson(decoded, now), null, 2)}\n` : printable(asText(decoded, now)));
   return 0;
 };
 

@@ -17,12 +17,12 @@ export const run: Command = async (context) => {
       throw error;
     });
     if (token === undefined) {
-      context.stdout.write('No cached token for this client: nothing to revoke.\n');
+      await context.stdout.write('No cached token for this client: nothing to revoke.\n');
       return 0;
     }
     await manager.revokeToken(token);
     await session.cache.forget();
-    context.stdout.write('Revoked the cached token and removed it from the cache.\n');
+    await context.stdout.write('Revoked the cached token and removed it from the cache.\n');
     return 0;
   } finally {
     await session.close();

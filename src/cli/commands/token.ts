@@ -9,7 +9,7 @@ export const run: Command = async (context) => {
   const format = formatOption(context.options.get('format'), TOKEN_FORMATS, 'bare', 'token');
   const session = await openSession(context);
   try {
-    context.stdout.write(formatToken(await session.client.clientCredentialsAuthManager.getToken(), format));
+    await context.stdout.write(formatToken(await session.client.clientCredentialsAuthManager.getToken(), format));
   } finally {
     await session.close();
   }
