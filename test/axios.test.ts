@@ -2,6 +2,7 @@
 // 401 replay, origin rule and DPoP headers as client.fetch, through an axios instance.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
@@ -96,6 +97,8 @@ describe('tokens on axios requests', () => {
       assert.ok(token.length > 10);
       assert.ok(!JSON.stringify(error.toJSON()).includes(token), 'toJSON() shows the token');
       assert.ok(!JSON.stringify(error.config?.headers).includes(token), 'config.headers shows the token');
+      assert.ok(!inspect(error, { depth: 20 }).includes(token), 'util.inspect shows the token (the request axios keeps holds the header text)');
+      assert.ok(error.request, 'the request is still there for code that reads it');
       // Sent again by the caller, the request is authorized anew.
       assert.equal((await api.request(error.config!).catch((again: AxiosError) => again.response))?.status, 500);
       assert.equal(failing.requests[1]!.authorization, `Bearer ${token}`);

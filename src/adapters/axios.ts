@@ -79,9 +79,13 @@ export function attachClient(instance: AxiosInstance, client: Client): () => voi
 }
 
 /**
- * An error on its way to the caller, with the token and proof taken out of the request headers axios keeps
- * on it (`error.config.headers`, which `toJSON()` and loggers print). A config sent again goes through
- * `authorizeRequest`, which sets them anew.
+ * An error on its way to the caller, with the token and proof kept out of what `toJSON()`, `util.inspect`
+ * and loggers print of it:
+ * - taken out of the request headers axios keeps on it (`error.config.headers`); a config sent again goes
+ *   through `authorizeRequest`, which sets them anew;
+ * - the request itself (`error.request`, `error.response.request`: in Node, a `ClientRequest` that holds the
+ *   header text as sent) made non-enumerable, so that printing the error does not descend into it. It is
+ *   still there for code that reads it.
  */
 function withoutToken(error: unknown): unknown {
   const { config, response } = (error ?? {}) as { config?: { headers?: unknown }; response?: { config?: { headers?: unknown } } };
@@ -89,6 +93,11 @@ function withoutToken(error: unknown): unknown {
     if (typeof headers !== 'object' || headers === null) continue;
     const record = headers as Record<string, unknown>;
     for (const name of Object.keys(record)) if (AUTHORIZATION_HEADER.test(name)) record[name] = '[redacted]';
+  }
+  for (const holder of [error, response]) {
+    if (typeof holder === 'object' && holder !== null && Object.getOwnPropertyDescriptor(holder, 'request')?.configurable) {
+      Object.defineProperty(holder, 'request', { enumerable: false });
+    }
   }
   return error;
 }
