@@ -16,7 +16,7 @@
 // Built as a file of its own, beside the bundle and outside it: the launcher (oauth-ccg.ts) and the
 // bundle (session.ts, network.ts) share this module's state through `require`. From the sources (tsx), nothing runs
 // through it and keepCodeCacheIn does nothing.
-import { lstatSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -59,12 +59,13 @@ export function keepCodeCacheIn(directory: string): void {
   process.once('exit', () => {
     // At exit, so that the cache holds every function this run compiled, not only the bundle's top level.
     if (forgone) return;
+    const temporary = join(directory, `.${process.pid}${SUFFIX}.tmp`);
     try {
-      const temporary = join(directory, `.${process.pid}${SUFFIX}.tmp`);
       writeFileSync(temporary, script.createCachedData(), { mode: 0o600, flag: 'wx' });
       renameSync(temporary, join(directory, fileName));
     } catch {
       // A cache not written costs the next run its compile time, and nothing else.
+      rmSync(temporary, { force: true });
     }
   });
 }
@@ -83,11 +84,12 @@ function readPrivately(directory: string, fileName: string): Buffer | undefined 
   try {
     const uid = process.getuid?.();
     const path = join(directory, fileName);
-    for (const [stats, othersMayWrite] of [
+    // The directory as the token store requires it (no permission for group or others), the file writable by its owner alone.
+    for (const [stats, forbiddenBits] of [
       [lstatSync(directory), 0o077],
       [lstatSync(path), 0o022],
     ] as const) {
-      if (stats.isSymbolicLink() || (uid !== undefined && (stats.uid !== uid || (stats.mode & othersMayWrite) !== 0))) return undefined;
+      if (stats.isSymbolicLink() || (uid !== undefined && (stats.uid !== uid || (stats.mode & forbiddenBits) !== 0))) return undefined;
     }
     return readFileSync(path);
   } catch {

@@ -11,7 +11,8 @@ export function describeFailure(error: unknown, verbose: boolean): string[] {
 }
 
 function summaryOf(error: unknown, verbose: boolean): string[] {
-  if (error instanceof UsageError || error instanceof ConfigurationError) return [error.message];
+  if (error instanceof UsageError) return [error.message];
+  if (error instanceof ConfigurationError) return [inCommandTerms(error.message)];
   if (error instanceof OAuthProviderError) {
     return [
       `The authorization server refused: ${error.error} (HTTP ${error.statusCode}).`,
@@ -43,4 +44,26 @@ function adviceFor(code: string): string {
     default:
       return "See the server's documentation for this error.";
   }
+}
+
+/**
+ * The library's configuration fields, as its ConfigurationError messages name them, in the options the
+ * command's user gives instead. A message that names a field the command does not have keeps its name.
+ */
+const COMMAND_TERMS: readonly (readonly [RegExp, string])[] = [
+  [/, or set allowInsecureHttp: true if you accept that\./, ' (the command allows plain http to loopback only).'],
+  [/\boAuthPrivateKey \(a CryptoKey, a private JWK or a PKCS#8 PEM\) or oAuthClientAssertion\b/, '--private-key FILE (a PKCS#8 PEM)'],
+  [/\boAuthPrivateKey\b/g, '--private-key'],
+  [/\boAuthClientSecret\b/g, 'the client secret (OAUTH_CCG_CLIENT_SECRET, --client-secret-file or --client-secret-stdin)'],
+  [/\boAuthClientId\b/g, '--client-id'],
+  [/\boAuthScopes\b/g, '--scope'],
+  [/\boAuthResource\b/g, '--resource'],
+  [/\btokenEndpointAuthMethod\b/g, '--auth-method'],
+  [/\bconfigure tokenUrl or issuer\b/g, 'give --token-url or --issuer'],
+  [/\btokenUrl\b/g, '--token-url'],
+  [/\brevocationUrl\b/g, '--revocation-url'],
+];
+
+function inCommandTerms(message: string): string {
+  return COMMAND_TERMS.reduce((text, [field, option]) => text.replace(field, option), message);
 }
