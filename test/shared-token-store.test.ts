@@ -3,8 +3,13 @@
 // a call, values sealed and checked. The same rules across processes: test/fleet.test.ts.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inspect } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { inspect, promisify } from 'node:util';
 import { Client, ClientClosedError, ConfigurationError, MemoryTokenStore, type ClientConfiguration, type OAuthEvent, type OAuthToken } from 'oauth-ccg';
 import { startAuthorizationServer, type AuthorizationServer, type RegisteredClient } from './support/authorization-server.ts';
 import { ObservedStore } from './support/observed-store.ts';
@@ -164,6 +169,35 @@ describe('clients sharing a MemoryTokenStore', () => {
     assert.equal(calls, 1);
   });
 
+  test("a waiter waits as long as the holder's provider may take, not one token request's retries", async () => {
+    const store = new MemoryTokenStore({ encryptionKey: 'a key of at least sixteen bytes' });
+    let calls = 0;
+    // One 300 ms attempt per token request: a waiter that counted those would give up after 600 ms.
+    const options = { baseUrl: server.apiUrl, tokenUrl: server.tokenUrl, tokenStore: store, timeout: 300, tokenRequestAttempts: 1, tokenProviderTimeout: 10_000 };
+    const clients = Array.from(
+      { length: 2 },
+      () =>
+        new Client({
+          ...options,
+          clientCredentialsAuthCredentials: {
+            oAuthTokenProvider: async (_last, manager) => {
+              calls++;
+              await sleep(1_500);
+              return manager.fetchToken();
+            },
+            oAuthClientId: server.clients.basic.id,
+            oAuthClientSecret: server.clients.basic.secret,
+          },
+        }),
+    );
+    const first = clients[0]!.fetch('/whoami');
+    await sleep(50);
+    const responses = await Promise.all([first, clients[1]!.fetch('/whoami')]);
+    assert.ok(responses.every((response) => response.status === 200));
+    assert.equal(calls, 1, 'the waiter took the holder\'s token');
+    assert.equal(server.tokenRequests.length, 1);
+  });
+
   test('a lock holder that died is replaced once its lease (one request timeout) lapses', async () => {
     const store = observed();
     const [client] = fleet(1, store, server.clients.basic, { timeout: 600 }).clients;
@@ -219,6 +253,35 @@ describe('a store that fails', () => {
       assert.equal(server.tokenRequests.length, 1);
     });
   }
+
+  test('a shared-store module that cannot be loaded (a bundle without its chunk) leaves the client working without the store', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'oauth-ccg-missing-chunk-'));
+    try {
+      // A module hook that refuses the shared source, as a deployment that dropped the lazily loaded chunk would.
+      await writeFile(join(scratch, 'hook.mjs'), "export async function resolve(specifier, context, next) { if (specifier.includes('shared-token-source')) throw new Error('chunk missing'); return next(specifier, context); }\n");
+      await writeFile(join(scratch, 'register.mjs'), "import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n");
+      const program = `
+        const { Client, MemoryTokenStore } = await import(${JSON.stringify(pathToFileURL(resolvePath('src/index.ts')).href)});
+        const events = [];
+        const client = new Client({
+          baseUrl: ${JSON.stringify(server.apiUrl)}, tokenUrl: ${JSON.stringify(server.tokenUrl)},
+          tokenStore: new MemoryTokenStore({ unencrypted: true }),
+          clientCredentialsAuthCredentials: { oAuthClientId: ${JSON.stringify(server.clients.basic.id)}, oAuthClientSecret: ${JSON.stringify(server.clients.basic.secret)} },
+          onEvent: (event) => events.push(event.type === 'store-failed' ? event.type + ':' + event.operation + ':' + event.error.message : event.type),
+        });
+        const response = await client.fetch('/whoami');
+        await client.close();
+        console.log(JSON.stringify({ status: response.status, events }));
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', join(scratch, 'register.mjs'), '--input-type=module', '-e', program]);
+      const { status, events } = JSON.parse(stdout) as { status: number; events: string[] };
+      assert.equal(status, 200);
+      assert.ok(events.includes('store-failed:get:chunk missing'), events.join(', '));
+      assert.equal(server.tokenRequests.length, 1);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
 
   test('after a store failure a client says so once it answers again', async () => {
     const store = observed();
