@@ -52,6 +52,32 @@ function fleet(size: number, store: ObservedStore, registered: RegisteredClient 
   return { clients, events, updates };
 }
 
+/** `size` clients sharing one store whose oAuthTokenProvider takes `delayMs`, then fetches a token; `calls()` counts the provider's calls. */
+function providerFleet(size: number, delayMs: number, options: Partial<ClientConfiguration> = {}): { clients: Client[]; calls: () => number } {
+  const store = new MemoryTokenStore({ encryptionKey: 'a key of at least sixteen bytes' });
+  let calls = 0;
+  const clients = Array.from(
+    { length: size },
+    () =>
+      new Client({
+        baseUrl: server.apiUrl,
+        tokenUrl: server.tokenUrl,
+        tokenStore: store,
+        clientCredentialsAuthCredentials: {
+          oAuthTokenProvider: async (_last, manager) => {
+            calls++;
+            await sleep(delayMs);
+            return manager.fetchToken();
+          },
+          oAuthClientId: server.clients.basic.id,
+          oAuthClientSecret: server.clients.basic.secret,
+        },
+        ...options,
+      }),
+  );
+  return { clients, calls: () => calls };
+}
+
 const observed = () => new ObservedStore(new MemoryTokenStore());
 const ofType = (events: OAuthEvent[], type: OAuthEvent['type']) => events.filter((event) => event.type === type);
 
@@ -144,57 +170,20 @@ describe('clients sharing a MemoryTokenStore', () => {
   });
 
   test('the provider composes with the store: called once for all clients, behind the lock', async () => {
-    const store = new MemoryTokenStore({ encryptionKey: 'a key of at least sixteen bytes' });
-    let calls = 0;
-    const clients = Array.from(
-      { length: 3 },
-      () =>
-        new Client({
-          baseUrl: server.apiUrl,
-          tokenStore: store,
-          clientCredentialsAuthCredentials: {
-            oAuthTokenProvider: async (_last, manager) => {
-              calls++;
-              await sleep(50);
-              return manager.fetchToken();
-            },
-            oAuthClientId: server.clients.basic.id,
-            oAuthClientSecret: server.clients.basic.secret,
-          },
-          tokenUrl: server.tokenUrl,
-        }),
-    );
+    const { clients, calls } = providerFleet(3, 50);
     const responses = await Promise.all(clients.map((client) => client.fetch('/whoami')));
     assert.ok(responses.every((response) => response.status === 200));
-    assert.equal(calls, 1);
+    assert.equal(calls(), 1);
   });
 
   test("a waiter waits as long as the holder's provider may take, not one token request's retries", async () => {
-    const store = new MemoryTokenStore({ encryptionKey: 'a key of at least sixteen bytes' });
-    let calls = 0;
     // One 300 ms attempt per token request: a waiter that counted those would give up after 600 ms.
-    const options = { baseUrl: server.apiUrl, tokenUrl: server.tokenUrl, tokenStore: store, timeout: 300, tokenRequestAttempts: 1, tokenProviderTimeout: 10_000 };
-    const clients = Array.from(
-      { length: 2 },
-      () =>
-        new Client({
-          ...options,
-          clientCredentialsAuthCredentials: {
-            oAuthTokenProvider: async (_last, manager) => {
-              calls++;
-              await sleep(1_500);
-              return manager.fetchToken();
-            },
-            oAuthClientId: server.clients.basic.id,
-            oAuthClientSecret: server.clients.basic.secret,
-          },
-        }),
-    );
+    const { clients, calls } = providerFleet(2, 1_500, { timeout: 300, tokenRequestAttempts: 1, tokenProviderTimeout: 10_000 });
     const first = clients[0]!.fetch('/whoami');
     await sleep(50);
     const responses = await Promise.all([first, clients[1]!.fetch('/whoami')]);
     assert.ok(responses.every((response) => response.status === 200));
-    assert.equal(calls, 1, 'the waiter took the holder\'s token');
+    assert.equal(calls(), 1, "the waiter took the holder's token");
     assert.equal(server.tokenRequests.length, 1);
   });
 
