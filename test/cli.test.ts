@@ -364,6 +364,24 @@ describe('fetch', () => {
     }
   });
 
+  test('a large body goes out whole through a pipe; a reader that stops early ends the command quietly, exit 0', async () => {
+    const bodyFile = join(home.path, 'large.txt');
+    const body = 'x'.repeat(4 * 1024 * 1024);
+    await writeFile(bodyFile, body);
+    const args = ['fetch', '--no-cache', '-H', 'Content-Type: text/plain', '-d', `@${bodyFile}`, `${server.apiUrl}/echo`];
+    const whole = await home.run(args, { env: clientEnv() });
+    assertSucceeded(whole);
+    assert.equal(whole.stdout.length, body.length);
+    // `… | head -c 10`: head exits while the command still writes; bash reports the command's own status.
+    const throughHead = (command: string, commandArgs: string[]): [string, string[]] => [
+      'bash',
+      ['-c', '"$0" "$@" | head -c 10; echo "status ${PIPESTATUS[0]}" >&2', command, ...commandArgs],
+    ];
+    const stopped = await home.run(args, { env: clientEnv(), wrap: throughHead });
+    assert.equal(stopped.stdout, 'x'.repeat(10));
+    assert.equal(stopped.stderr, 'status 0\n');
+  });
+
   test('an API error status: the body on stdout, the status on stderr, exit 1', async () => {
     const run = await home.run(['fetch', '--no-cache', '--scope', 'read', `${server.apiUrl}/write`], { env: clientEnv() });
     assert.equal(run.code, 1, run.stderr);
